@@ -1,0 +1,319 @@
+"""Presets: every size and count of the pipeline, in one place.
+
+Three named scales share one structure:
+
+``tiny``
+    Plumbing only: every chapter in about a minute on 2 CPU cores (tests and CI).
+``small``
+    The default: a meaningful book on a 2-core CPU in at most 30 minutes.
+``paper``
+    Exactly the numbers of Fantasia, Lanzoni et al. (2026), meant for one GPU:
+    2000 training sequences of 100 frames on 128² (Sec. 2.2), 500 test sequences to 500τ
+    (Sec. 3.1), 50-sequence ensembles to 1000τ at ⟨φ⟩ = 0.5 with η = 0.6 % and 0.3 %
+    (Sec. 3.2, Fig. S6), 512² domains (Sec. 3.3, Fig. 7).
+
+A reduced preset never passes itself off as the paper: every file the pipeline writes stores
+the preset's name and its hash.
+
+All lengths are in grid spacings, times in units of τ = 100 solver steps of δt = 0.01
+(one frame), misfits η as fractions (0.006 = 0.6 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "Uniform",
+    "Choice",
+    "InitialState",
+    "SplitSpec",
+    "TrainingRecipe",
+    "Preset",
+    "PRESETS",
+    "get_preset",
+    "SPLIT_NAMES",
+]
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """A parameter drawn uniformly from ``[low, high]`` for every sequence."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.high:
+            raise ValueError(f"Uniform needs low <= high, got [{self.low}, {self.high}]")
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter taking the listed values in turn: sequence ``i`` gets ``values[i % n]``."""
+
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("Choice needs at least one value")
+
+    def draw(self, rng: np.random.Generator, index: int) -> float:
+        return float(self.values[index % len(self.values)])
+
+
+Distribution = Uniform | Choice
+
+
+def _fixed(value: float) -> Choice:
+    return Choice((value,))
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """How initial states are drawn (paper Sec. 2.2; see :mod:`spinodal.initial`).
+
+    Attributes:
+        kind: ``"perlin"`` (periodic Perlin noise around a uniform mean) or ``"varying"``
+            (Fig. 7c: a mean composition higher in the centre than at the edges, plus noise).
+        cell: size of the coarsest Perlin lattice cell, in grid spacings.
+        octaves: number of Perlin octaves (each halves the cell and the weight).
+        amplitude_std: the peak fluctuation amplitude ``a`` is drawn from N(0, amplitude_std²);
+            |φ₀ - ⟨φ⟩| ≤ |a| with equality at the extreme pixel.
+        centre, edge: for ``"varying"``, the local mean composition at the domain centre and edges.
+    """
+
+    kind: Literal["perlin", "varying"] = "perlin"
+    cell: float = 16.0
+    octaves: int = 2
+    amplitude_std: float = 0.1
+    centre: float = 0.55
+    edge: float = 0.35
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """One dataset split: how many sequences, how long, how large, which parameters.
+
+    Attributes:
+        name: split name (``train``, ``test``, ``ensemble``, ``ensemble_low``, ``large``, ``varying``).
+        n_sequences: number of sequences S.
+        n_frames: frames after the initial one, T (the file holds T + 1 frames, τ apart).
+        size: side N of the N × N periodic domain, in grid spacings.
+        phi_mean: distribution of the mean composition ⟨φ⟩.
+        eta: distribution of the misfit η (fraction).
+        initial: how initial states are drawn.
+        seed: root seed of the split; sequence ``i`` uses a generator spawned from (seed, i).
+        validation_fraction: fraction of sequences marked as validation (4:1 → 0.2, Sec. 2.3).
+    """
+
+    name: str
+    n_sequences: int
+    n_frames: int
+    size: int
+    phi_mean: Distribution
+    eta: Distribution
+    initial: InitialState = field(default_factory=InitialState)
+    seed: int = 0
+    validation_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.n_sequences < 1 or self.n_frames < 1 or self.size < 4:
+            raise ValueError(f"split {self.name!r}: sizes must be positive, got {self}")
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ValueError(
+                f"split {self.name!r}: validation_fraction must be in [0, 1), "
+                f"got {self.validation_fraction}"
+            )
+
+    def to_dict(self) -> dict:
+        return _to_jsonable(self)
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """The training recipe of Sec. 2.3 (used by the surrogate's training loop).
+
+    Attributes:
+        train_size: side of the training domains (the network is fully convolutional).
+        epochs: training epochs.
+        curriculum_epochs: epochs over which the number of teacher-forced input frames
+            ramps from T-1 down to 1 (curriculum learning, Sec. 2.3; the paper's loss spike
+            "in the first 10 epochs", Fig. 3a, sets the ramp length).
+        batch_size: sequences per optimizer step (not stated in the paper; our choice).
+        learning_rate: Adam learning rate (not stated in the paper; our choice).
+        lambda_grad, lambda_f: loss weights λ_∇ and λ_f of Eq. 11.
+        noise_std: standard deviation of the mass-conserving noise injected into inputs.
+        hidden_channels, kernel_size: convGRU width and kernel (Fig. 2).
+    """
+
+    train_size: int = 128
+    epochs: int = 100
+    curriculum_epochs: int = 10
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    lambda_grad: float = 60.0
+    lambda_f: float = 150.0
+    noise_std: float = 1e-3
+    hidden_channels: int = 24
+    kernel_size: int = 5
+
+
+SPLIT_NAMES = ("train", "test", "ensemble", "ensemble_low", "large", "varying")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A complete, named scale of the pipeline.
+
+    Attributes:
+        name: ``tiny``, ``small`` or ``paper``.
+        description: what the preset is for and how far it is from the paper.
+        splits: the dataset splits, in :data:`SPLIT_NAMES` order.
+        training: the training recipe.
+        generation_batch: sequences simulated together by the dataset generator (memory
+            bound; results do not depend on it).
+    """
+
+    name: str
+    description: str
+    splits: tuple[SplitSpec, ...]
+    training: TrainingRecipe
+    generation_batch: int = 16
+
+    def split(self, name: str) -> SplitSpec:
+        """The split called ``name``; a ``KeyError`` lists the ones that exist."""
+        for spec in self.splits:
+            if spec.name == name:
+                return spec
+        raise KeyError(
+            f"preset {self.name!r} has no split {name!r}; "
+            f"choose one of {[s.name for s in self.splits]}"
+        )
+
+    def to_dict(self) -> dict:
+        return _to_jsonable(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2)
+
+    @property
+    def hash(self) -> str:
+        """A stable 12-hex-digit hash of every value of the preset."""
+        return stable_hash(self.to_dict())
+
+
+def _to_jsonable(obj) -> dict:
+    def convert(value):
+        if dataclasses.is_dataclass(value):
+            out = {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            if isinstance(value, Uniform | Choice):
+                out["type"] = type(value).__name__
+            return out
+        if isinstance(value, tuple | list):
+            return [convert(v) for v in value]
+        return value
+
+    return convert(obj)
+
+
+def stable_hash(payload: dict) -> str:
+    """A short hash of a JSON-serializable payload, independent of key order."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _splits(
+    *,
+    train: tuple[int, int, int],
+    test: tuple[int, int, int],
+    ensemble: tuple[int, int, int],
+    large: tuple[int, int, int],
+    varying: tuple[int, int],
+    initial: InitialState,
+) -> tuple[SplitSpec, ...]:
+    """The six splits of the paper, each given as (sequences, frames, size)."""
+    random_phi = Uniform(0.2, 0.8)  # Sec. 2.2
+    random_eta = Uniform(0.0, 0.012)  # Sec. 2.1: η ∈ [0, 1.2 %]
+    varying_initial = dataclasses.replace(initial, kind="varying")
+    return (
+        SplitSpec(
+            "train", *train, random_phi, random_eta, initial, seed=1, validation_fraction=0.2
+        ),
+        SplitSpec("test", *test, random_phi, random_eta, initial, seed=2),
+        SplitSpec("ensemble", *ensemble, _fixed(0.5), _fixed(0.006), initial, seed=3),
+        SplitSpec("ensemble_low", *ensemble, _fixed(0.5), _fixed(0.003), initial, seed=4),
+        SplitSpec("large", *large, _fixed(0.45), Choice((0.004, 0.008)), initial, seed=5),
+        SplitSpec("varying", 1, *varying, _fixed(0.45), _fixed(0.0), varying_initial, seed=6),
+    )
+
+
+_INITIAL = InitialState()
+
+PRESETS: dict[str, Preset] = {
+    "tiny": Preset(
+        name="tiny",
+        description="Plumbing only (tests, CI): tiny domains and counts; numbers mean nothing.",
+        splits=_splits(
+            train=(8, 10, 32),
+            test=(4, 20, 32),
+            ensemble=(4, 20, 32),
+            large=(2, 5, 64),
+            varying=(10, 64),
+            initial=_INITIAL,
+        ),
+        training=TrainingRecipe(train_size=32, epochs=2, curriculum_epochs=1, batch_size=4),
+        generation_batch=8,
+    ),
+    "small": Preset(
+        name="small",
+        description=(
+            "Default laptop scale (2 CPU cores, <= 30 min for the book): 64² training "
+            "domains with half-length sequences, fewer and shorter test and ensemble "
+            "sequences on 128², 256² instead of 512² domains."
+        ),
+        splits=_splits(
+            train=(256, 50, 64),
+            test=(64, 200, 128),
+            ensemble=(16, 300, 128),
+            large=(2, 100, 256),
+            varying=(300, 256),
+            initial=_INITIAL,
+        ),
+        training=TrainingRecipe(train_size=64, epochs=30, curriculum_epochs=10, batch_size=8),
+        generation_batch=16,
+    ),
+    "paper": Preset(
+        name="paper",
+        description="Exactly the paper's numbers (Secs. 2.2, 2.3, 3.1-3.4); meant for one GPU.",
+        splits=_splits(
+            train=(2000, 99, 128),
+            test=(500, 500, 128),
+            ensemble=(50, 1000, 128),
+            large=(2, 100, 512),
+            varying=(1000, 512),
+            initial=_INITIAL,
+        ),
+        training=TrainingRecipe(train_size=128, epochs=100, curriculum_epochs=10, batch_size=16),
+        generation_batch=64,
+    ),
+}
+
+
+def get_preset(name: str | Preset) -> Preset:
+    """The preset called ``name`` (a :class:`Preset` passes through)."""
+    if isinstance(name, Preset):
+        return name
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None
