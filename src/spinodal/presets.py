@@ -89,15 +89,15 @@ class InitialState:
         octaves: number of Perlin octaves (each halves the cell and the weight).
         amplitude_std: the peak fluctuation amplitude ``a`` is drawn from N(0, amplitude_std²);
             |φ₀ - ⟨φ⟩| ≤ |a| with equality at the extreme pixel.
-        centre, edge: for ``"varying"``, the local mean composition at the domain centre and edges.
+        contrast: for ``"varying"``, local mean composition at the centre minus that at the
+            edges (the global mean stays the split's ⟨φ⟩); see :func:`spinodal.initial.varying_mean`.
     """
 
     kind: Literal["perlin", "varying"] = "perlin"
     cell: float = 16.0
     octaves: int = 2
     amplitude_std: float = 0.1
-    centre: float = 0.55
-    edge: float = 0.35
+    contrast: float = 0.3
 
 
 @dataclass(frozen=True)

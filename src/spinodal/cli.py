@@ -1,0 +1,236 @@
+"""The ``spinodal`` command line: one entry point for simulations, datasets and benchmarks.
+
+Run ``spinodal --help`` or ``spinodal COMMAND --help`` for the options of each command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("spinodal")
+
+
+def _add_simulate(sub) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="integrate one phase-field trajectory (Eqs. 7-8) and write it to HDF5",
+        description=(
+            "Integrate the Cahn-Hilliard equation with cubic coherent elasticity from a periodic "
+            "Perlin initial state (or --init) and write phi [T+1, N, N] with the parameters as "
+            "HDF5 attributes. Time unit: one frame = 100 steps of dt = 0.01 (tau)."
+        ),
+    )
+    p.add_argument("--size", type=int, help="side N of the N x N periodic domain (grid spacings)")
+    p.add_argument("--phi-mean", type=float,
+                   help="mean composition <phi> of the Perlin initial state (e.g. 0.5)")
+    p.add_argument("--eta", type=float, required=True,
+                   help="misfit eta as a fraction (0.006 = 0.6%%)")
+    p.add_argument("--frames", type=int, required=True, help="number of frames T after frame 0")
+    p.add_argument("--init", type=Path,
+                   help="initial state from a .npy file [N, N] instead of Perlin noise")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the Perlin state, of the drawn amplitude and of the noise "
+                        "(default 0)")
+    p.add_argument("--amplitude", type=float,
+                   help="peak Perlin amplitude a, |phi0 - <phi>| <= |a| (default: drawn from "
+                        "N(0, 0.1^2) as in the paper)")
+    p.add_argument("--noise-std", type=float, default=0.0,
+                   help="std of mass-conserving Gaussian noise added every step (Sec. 3.2; "
+                        "default 0)")
+    p.add_argument("--steps-per-frame", type=int, default=100,
+                   help="solver steps between frames (default 100 = tau)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="floating-point precision (default float32)")
+    p.add_argument("--device", default=None,
+                   help="torch device, e.g. cpu or cuda (default: cuda if available)")
+    p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
+    p.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args) -> None:
+    from .datasets import write_trajectory
+    from .initial import initial_state
+    from .presets import InitialState
+    from .solver import PhaseFieldModel
+
+    rng = np.random.default_rng(args.seed)
+    if args.init is not None:
+        if args.phi_mean is not None or args.amplitude is not None:
+            raise SystemExit("--init takes the initial state from a file: do not also give "
+                             "--phi-mean or --amplitude")
+        phi0 = np.load(args.init)
+        if phi0.ndim != 2:
+            raise SystemExit(f"--init must hold one field [N, N], got shape {phi0.shape}")
+        phi_mean, amplitude = float(phi0.mean()), None
+    else:
+        if args.size is None or args.phi_mean is None:
+            raise SystemExit("give --size and --phi-mean for a Perlin initial state (or --init)")
+        amplitude = (args.amplitude if args.amplitude is not None
+                     else float(rng.normal(0.0, InitialState().amplitude_std)))
+        phi_mean = args.phi_mean
+        phi0 = initial_state((args.size, args.size), phi_mean, amplitude, rng)
+    model = PhaseFieldModel()
+    device = args.device or _default_device()
+    phi = model.evolve(phi0, args.eta, args.frames, steps_per_frame=args.steps_per_frame,
+                       noise_std=args.noise_std, seed=args.seed, dtype=args.dtype, device=device)
+    write_trajectory(args.out, phi, {
+        "phi_mean": phi_mean, "eta": args.eta, "seed": args.seed, "amplitude": amplitude,
+        "noise_std": args.noise_std, "steps_per_frame": args.steps_per_frame,
+        "tau": args.steps_per_frame * model.dt, "dtype": args.dtype, "device": str(device),
+        "init": str(args.init) if args.init else "perlin",
+        "model": json.dumps(model.to_dict(), sort_keys=True),
+    })
+    log.info("wrote %s: phi %s", args.out, phi.shape)
+
+
+def _add_dataset(sub) -> None:
+    from .presets import PRESETS, SPLIT_NAMES
+
+    p = sub.add_parser(
+        "dataset",
+        help="generate a dataset split of a preset (resumable, shardable)",
+        description=(
+            "Generate a split of a preset as HDF5 (schema in spinodal.datasets). Deterministic "
+            "by seed; an interrupted run resumes with the same command; --shard k/n makes the "
+            "k-th of n parts, joined afterwards with 'spinodal join'."
+        ),
+    )
+    p.add_argument("--preset", choices=sorted(PRESETS), default="small",
+                   help="scale (default small)")
+    p.add_argument("--split", choices=(*SPLIT_NAMES, "all"), required=True,
+                   help="which split; 'all' writes every split as OUT/SPLIT.h5")
+    p.add_argument("--out", type=Path, required=True,
+                   help="output HDF5 file (a directory with --split all)")
+    p.add_argument("--shard", default="0/1", help="produce part k of n, as k/n (default 0/1)")
+    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_run_dataset)
+
+
+def _run_dataset(args) -> None:
+    from .datasets import generate_split, parse_shard
+    from .presets import SPLIT_NAMES
+
+    shard = parse_shard(args.shard)
+    if args.split == "all":
+        args.out.mkdir(parents=True, exist_ok=True)
+        targets = [(name, args.out / f"{name}.h5") for name in SPLIT_NAMES]
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        targets = [(args.split, args.out)]
+    for name, out in targets:
+        generate_split(args.preset, name, out, shard=shard, device=args.device,
+                       progress=not args.quiet)
+        log.info("wrote %s", out)
+
+
+def _add_join(sub) -> None:
+    p = sub.add_parser("join", help="join the shards of a split into one file",
+                       description="Join files made with 'spinodal dataset --shard k/n'.")
+    p.add_argument("parts", nargs="+", type=Path, help="shard files, in any order")
+    p.add_argument("--out", type=Path, required=True, help="the joined HDF5 file")
+    p.set_defaults(run=_run_join)
+
+
+def _run_join(args) -> None:
+    from .datasets import join_shards
+
+    join_shards(args.parts, args.out)
+    log.info("wrote %s", args.out)
+
+
+def _add_bench(sub) -> None:
+    p = sub.add_parser("bench", help="benchmarks measured side by side in one run",
+                       description="Performance benchmarks; they print ratios, never assert.")
+    what = p.add_subparsers(dest="what", required=True)
+    s = what.add_parser("solver", help="solver step vs an FFT pair; projected paper-scale times",
+                        description="Time one solver step against one rfft2 + irfft2 of the same "
+                                    "batch, interleaved, and project the paper preset's "
+                                    "generation time on this device.")
+    s.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512],
+                   help="domain sides to time (default 128 256 512)")
+    s.add_argument("--batch", type=int, default=None,
+                   help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)")
+    s.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    s.set_defaults(run=_run_bench_solver)
+
+
+def _run_bench_solver(args) -> None:
+    import torch
+
+    from .bench import bench_solver, format_solver_report
+
+    device = args.device or _default_device()
+    timings = bench_solver(args.sizes, device=device, batch=args.batch)
+    label = device
+    if torch.device(device).type == "cuda":
+        label += f" ({torch.cuda.get_device_name(torch.device(device))})"
+    else:
+        label += f" ({torch.get_num_threads()} threads)"
+    print(format_solver_report(timings, label))
+
+
+def _add_presets(sub) -> None:
+    p = sub.add_parser("presets", help="show the presets (every size and count)",
+                       description="Print a preset as JSON, or list them all.")
+    p.add_argument("name", nargs="?", help="preset to print (default: list all)")
+    p.set_defaults(run=_run_presets)
+
+
+def _run_presets(args) -> None:
+    from .presets import PRESETS, get_preset
+
+    if args.name is None:
+        for name, preset in PRESETS.items():
+            print(f"{name:<6} {preset.hash}  {preset.description}")
+    else:
+        print(get_preset(args.name).to_json())
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="spinodal",
+        description="Phase-field ground truth and deep-learning surrogate of coherent spinodal "
+                    "decomposition (Fantasia, Lanzoni et al., Adv. Theory Simul. 2026).",
+    )
+    parser.add_argument("--version", action="version", version=f"spinodal {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_simulate, _add_dataset, _add_join, _add_bench, _add_presets):
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.run(args)
+    except (ValueError, KeyError, FileExistsError, FileNotFoundError) as error:
+        log.error("%s", error)
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted; run the same command again to resume")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

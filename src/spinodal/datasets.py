@@ -1,0 +1,526 @@
+"""HDF5 datasets of phase-field sequences: the schema, the generator, the reader (Sec. 2.2).
+
+Schema ``spinodal-dataset`` version 1 (one file per split, or per shard of a split):
+
+=================  =========================  =============================================
+name               shape, type                meaning
+=================  =========================  =============================================
+``phi``            [S, T+1, N, N] float32     frames τ apart, frame 0 the initial state;
+                                              chunked one frame per chunk, gzip + shuffle
+``index``          [S] int64                  position of each sequence in the whole split
+``seed``           [S] int64                  ``np.random.default_rng(seed)`` redraws it
+``phi_mean``       [S] float64                mean composition ⟨φ⟩
+``eta``            [S] float64                misfit η (fraction: 0.006 = 0.6 %)
+``amplitude``      [S] float64                peak Perlin amplitude a (see spinodal.initial)
+``validation``     [S] bool                   the 4:1 train/validation partition (Sec. 2.3)
+=================  =========================  =============================================
+
+Attributes: ``schema``, ``schema_version``, ``spinodal_version``, ``preset``, ``preset_hash``,
+``split``, ``split_spec`` (JSON), ``model`` (JSON constants of the solver), ``steps_per_frame``,
+``tau`` (time between frames), ``n_total`` (sequences in the whole split), ``shard`` ("k/n"),
+``generation_batch``, ``devices`` (where it was computed), ``complete``.
+
+Generation is deterministic: sequence i of a split depends only on (split, i)
+(:func:`spinodal.initial.draw_sequence`) and on the batch it is integrated with, which is fixed
+by the preset. Batches are written to ``OUT.parts/`` atomically (temporary file, then rename),
+so an interrupted run resumes where it stopped and produces the same file; the parts are joined
+at the end by copying compressed chunks, and the directory is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .initial import draw_sequence
+from .presets import Preset, SplitSpec, get_preset
+from .solver import PhaseFieldModel
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "DatasetError",
+    "SequenceDataset",
+    "open_dataset",
+    "generate_split",
+    "join_shards",
+    "parse_shard",
+    "validation_mask",
+    "write_sequences",
+    "write_trajectory",
+]
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "spinodal-dataset"
+SCHEMA_VERSION = 1
+STEPS_PER_FRAME = 100  # τ = 100 δt (Sec. 2.2)
+_PER_SEQUENCE = ("index", "seed", "phi_mean", "eta", "amplitude", "validation")
+_DTYPES = {"index": np.int64, "seed": np.int64, "validation": bool}
+_COMPRESSION = dict(compression="gzip", compression_opts=1, shuffle=True)
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing a field, has a wrong shape, is incomplete or unreadable."""
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _create_phi(f: h5py.File, n: int, frames: int, size: int) -> h5py.Dataset:
+    return f.create_dataset(
+        "phi", shape=(n, frames, size, size), dtype=np.float32,
+        chunks=(1, 1, size, size), **_COMPRESSION,
+    )
+
+
+def write_sequences(
+    path: str | Path,
+    phi: np.ndarray,
+    *,
+    eta: Sequence[float],
+    phi_mean: Sequence[float] | None = None,
+    amplitude: Sequence[float] | None = None,
+    seed: Sequence[int] | None = None,
+    index: Sequence[int] | None = None,
+    validation: Sequence[bool] | None = None,
+    attrs: dict | None = None,
+) -> Path:
+    """Write sequences ``phi`` [S, T+1, N, N] in the dataset schema, atomically.
+
+    The low-level writer (the generator, tests and users with their own data use it); missing
+    per-sequence fields get neutral values (``phi_mean`` from the data, zeros, ``False``).
+    """
+    phi = np.asarray(phi, dtype=np.float32)
+    if phi.ndim != 4 or phi.shape[-1] != phi.shape[-2]:
+        raise DatasetError(f"phi must have shape [S, T+1, N, N], got {phi.shape}")
+    S = phi.shape[0]
+    columns = {
+        "index": np.arange(S) if index is None else index,
+        "seed": np.zeros(S) if seed is None else seed,
+        "phi_mean": phi[:, 0].mean(axis=(-2, -1)) if phi_mean is None else phi_mean,
+        "eta": eta,
+        "amplitude": np.zeros(S) if amplitude is None else amplitude,
+        "validation": np.zeros(S, bool) if validation is None else validation,
+    }
+    base = {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "spinodal_version": _version(),
+        "preset": "custom", "preset_hash": "", "split": "custom", "split_spec": "{}",
+        "model": json.dumps(PhaseFieldModel().to_dict()), "steps_per_frame": STEPS_PER_FRAME,
+        "tau": STEPS_PER_FRAME * PhaseFieldModel().dt, "n_total": S, "shard": "0/1",
+        "generation_batch": S, "devices": "unknown", "complete": True,
+    }
+    base.update(attrs or {})
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        _create_phi(f, *phi.shape[:3])[...] = phi
+        for name, values in columns.items():
+            values = np.asarray(values, dtype=_DTYPES.get(name, np.float64))
+            if values.shape != (S,):
+                raise DatasetError(f"{name} must have shape [{S}], got {values.shape}")
+            f.create_dataset(name, data=values)
+        f.attrs.update(base)
+    os.replace(tmp, path)
+    return path
+
+
+def write_trajectory(path: str | Path, phi: np.ndarray, attrs: dict) -> Path:
+    """Write one trajectory ``phi`` [T+1, N, N] (``spinodal simulate``) atomically, with
+    ``attrs`` (parameters) as HDF5 attributes."""
+    phi = np.asarray(phi, dtype=np.float32)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        f.create_dataset("phi", data=phi, chunks=(1, *phi.shape[1:]), **_COMPRESSION)
+        f.attrs.update({k: v for k, v in attrs.items() if v is not None})
+        f.attrs["spinodal_version"] = _version()
+    os.replace(tmp, path)
+    return path
+
+
+def validation_mask(spec: SplitSpec) -> np.ndarray:
+    """The split's random train/validation partition [S] (True = validation), from its seed."""
+    S = spec.n_sequences
+    n_validation = int(round(spec.validation_fraction * S))
+    order = np.random.default_rng([spec.seed, 0x7A1]).permutation(S)
+    mask = np.zeros(S, bool)
+    mask[order[:n_validation]] = True
+    return mask
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"k/n"`` → (k, n) with 0 ≤ k < n."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"shard must look like k/n (e.g. 0/4), got {text!r}") from None
+    if not 0 <= k < n:
+        raise ValueError(f"shard k/n needs 0 <= k < n, got {text!r}")
+    return k, n
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one generation run produces: batches of sequence indices and the file identity."""
+
+    spec: SplitSpec
+    batches: list[range]
+    attrs: dict
+
+    @property
+    def indices(self) -> range:
+        return range(self.batches[0].start, self.batches[-1].stop) if self.batches else range(0)
+
+
+def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldModel) -> _Plan:
+    spec = preset.split(split)
+    size = preset.generation_batch
+    all_batches = [range(s, min(s + size, spec.n_sequences))
+                   for s in range(0, spec.n_sequences, size)]
+    k, n = shard
+    if n > len(all_batches):
+        raise ValueError(f"split {split!r} has {len(all_batches)} batches; cannot make {n} shards")
+    batches = all_batches[k * len(all_batches) // n:(k + 1) * len(all_batches) // n]
+    attrs = {
+        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "preset": preset.name,
+        "preset_hash": preset.hash, "split": split, "split_spec": json.dumps(spec.to_dict(),
+                                                                             sort_keys=True),
+        "model": json.dumps(model.to_dict(), sort_keys=True), "steps_per_frame": STEPS_PER_FRAME,
+        "tau": STEPS_PER_FRAME * model.dt, "n_total": spec.n_sequences, "shard": f"{k}/{n}",
+        "generation_batch": size,
+    }
+    return _Plan(spec, batches, attrs)
+
+
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def generate_split(
+    preset: str | Preset,
+    split: str,
+    out: str | Path,
+    *,
+    shard: tuple[int, int] = (0, 1),
+    device: str | torch.device | None = None,
+    model: PhaseFieldModel | None = None,
+    progress: bool = True,
+) -> Path:
+    """Generate (or resume, or find complete) one split of a preset into ``out``.
+
+    Args:
+        preset: preset name or object.
+        split: split name (see :data:`spinodal.presets.SPLIT_NAMES`).
+        out: the HDF5 file to produce.
+        shard: (k, n): produce only the k-th of n contiguous parts (join them with
+            :func:`join_shards`).
+        device: where to integrate (default: CUDA if available, else CPU).
+        model: solver constants (default: the paper's).
+        progress: show a progress bar.
+
+    Returns:
+        ``out``. If ``out`` already holds exactly this split and shard it is left untouched.
+    """
+    preset = get_preset(preset)
+    model = model or PhaseFieldModel()
+    device = torch.device(device) if device is not None else _default_device()
+    plan = _plan(preset, split, shard, model)
+    out = Path(out)
+    if out.exists():
+        if _same_identity(out, plan.attrs):
+            log.info("%s already holds %s/%s shard %s; nothing to do", out, preset.name, split,
+                     plan.attrs["shard"])
+            return out
+        raise FileExistsError(
+            f"{out} exists and holds a different dataset; remove it or choose another --out"
+        )
+    parts = out.with_name(out.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    _check_parts_identity(parts, plan.attrs)
+    for stale in parts.glob("*.tmp"):
+        stale.unlink()
+    spec = plan.spec
+    mask = validation_mask(spec)
+    todo = [b for b in plan.batches if not _part_path(parts, b).exists()]
+    frames_per_batch = spec.n_frames
+    bar = tqdm(total=sum(len(b) for b in plan.batches) * frames_per_batch, unit="frame",
+               desc=f"{preset.name}/{split}", disable=not progress)
+    bar.update(sum(len(b) for b in plan.batches if b not in todo) * frames_per_batch)
+    for batch in todo:
+        _generate_batch(parts, batch, spec, mask, model, device, plan.attrs, bar)
+    bar.close()
+    _assemble([_part_path(parts, b) for b in plan.batches], out,
+              {**plan.attrs, "devices": device.type})
+    shutil.rmtree(parts)
+    return out
+
+
+def _part_path(parts: Path, batch: range) -> Path:
+    return parts / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
+
+
+def _check_parts_identity(parts: Path, attrs: dict) -> None:
+    identity = parts / "identity.json"
+    text = json.dumps(attrs, sort_keys=True, indent=1)
+    if identity.exists():
+        if identity.read_text() != text:
+            raise FileExistsError(
+                f"{parts} holds an interrupted run of a different dataset; remove it to restart"
+            )
+    else:
+        tmp = identity.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, identity)
+
+
+def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None:
+    drawn = [draw_sequence(spec, i) for i in batch]
+    params = [p for p, _ in drawn]
+    phi0 = np.stack([phi for _, phi in drawn]).astype(np.float32)
+    eta = np.array([p.eta for p in params])
+    path = _part_path(parts, batch)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        phi = _create_phi(f, len(batch), spec.n_frames + 1, spec.size)
+        phi[:, 0] = phi0
+        frames = model.frames(phi0, eta, spec.n_frames, steps_per_frame=STEPS_PER_FRAME,
+                              dtype="float32", device=device)
+        for t, frame in enumerate(frames, start=1):
+            phi[:, t] = frame.cpu().numpy()
+            bar.update(len(batch))
+        columns = {
+            "index": np.array(batch), "seed": [p.seed for p in params],
+            "phi_mean": [p.phi_mean for p in params], "eta": eta,
+            "amplitude": [p.amplitude for p in params], "validation": mask[batch.start:batch.stop],
+        }
+        for name, values in columns.items():
+            f.create_dataset(name, data=np.asarray(values, dtype=_DTYPES.get(name, np.float64)))
+        f.attrs.update(attrs)
+    os.replace(tmp, path)
+
+
+def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
+    """Concatenate schema files along the sequence axis by copying compressed chunks."""
+    opened = [h5py.File(p, "r") for p in sources]
+    try:
+        total = sum(f["phi"].shape[0] for f in opened)
+        frames, size = opened[0]["phi"].shape[1], opened[0]["phi"].shape[2]
+        tmp = out.with_name(out.name + ".tmp")
+        with h5py.File(tmp, "w") as dst:
+            phi = _create_phi(dst, total, frames, size)
+            row = 0
+            for src in opened:
+                for i in range(src["phi"].shape[0]):
+                    for t in range(frames):
+                        filters, chunk = src["phi"].id.read_direct_chunk((i, t, 0, 0))
+                        phi.id.write_direct_chunk((row + i, t, 0, 0), chunk, filters)
+                row += src["phi"].shape[0]
+            for name in _PER_SEQUENCE:
+                dst.create_dataset(name, data=np.concatenate([f[name][...] for f in opened]))
+            dst.attrs.update(attrs)
+            dst.attrs["spinodal_version"] = _version()
+            dst.attrs["complete"] = True
+    finally:
+        for f in opened:
+            f.close()
+    os.replace(tmp, out)
+
+
+def _same_identity(path: Path, attrs: dict) -> bool:
+    try:
+        with h5py.File(path, "r") as f:
+            return bool(f.attrs.get("complete", False)) and all(
+                _attr(f, k) == v for k, v in attrs.items()
+            )
+    except OSError:
+        return False
+
+
+def _attr(f: h5py.File, key: str):
+    value = f.attrs.get(key)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def join_shards(parts: Sequence[str | Path], out: str | Path) -> Path:
+    """Join shard files of one split (``--shard k/n`` outputs) into the whole split ``out``.
+
+    Checks that the shards come from the same preset, split and solver and cover every
+    sequence exactly once; the result equals an unsharded run on the same kind of device.
+    """
+    if not parts:
+        raise ValueError("join needs at least one shard file")
+    datasets = [open_dataset(p) for p in parts]
+    try:
+        keys = ("preset", "preset_hash", "split", "split_spec", "model", "steps_per_frame",
+                "generation_batch", "n_total")
+        first = datasets[0]
+        for ds in datasets[1:]:
+            for key in keys:
+                if _attr(ds.file, key) != _attr(first.file, key):
+                    raise DatasetError(
+                        f"{ds.path} and {first.path} differ in {key!r}: they are not shards "
+                        "of one split"
+                    )
+        datasets.sort(key=lambda ds: int(ds.index[0]))
+        covered = np.concatenate([ds.index for ds in datasets])
+        n_total = int(_attr(first.file, "n_total"))
+        if not np.array_equal(covered, np.arange(n_total)):
+            missing = sorted(set(range(n_total)) - set(covered.tolist()))
+            raise DatasetError(
+                f"the shards do not cover the split's {n_total} sequences exactly once "
+                f"(missing: {missing[:10]}{'...' if len(missing) > 10 else ''}; "
+                f"{len(covered)} given)"
+            )
+        attrs = {k: _attr(first.file, k) for k in first.file.attrs}
+        attrs["shard"] = "0/1"
+        attrs["devices"] = ",".join(sorted({str(_attr(ds.file, "devices")) for ds in datasets}))
+        paths = [ds.path for ds in datasets]
+    finally:
+        for ds in datasets:
+            ds.close()
+    out = Path(out)
+    _assemble(paths, out, attrs)
+    return out
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class SequenceDataset:
+    """A validated, read-only view of a dataset file; frames are read lazily.
+
+    Attributes:
+        path: the file.
+        phi: the h5py dataset [S, T+1, N, N] (slice it to read).
+        eta, phi_mean, amplitude, seed, index, validation: per-sequence arrays [S] (in memory).
+        attrs: the file's attributes as a dict.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"dataset {self.path} does not exist")
+        try:
+            self.file = h5py.File(self.path, "r")
+        except OSError as error:
+            raise DatasetError(
+                f"{self.path} is not a readable HDF5 file (truncated or corrupted?): {error}"
+            ) from None
+        try:
+            self._validate()
+        except Exception:
+            self.file.close()
+            raise
+
+    def _validate(self) -> None:
+        f, where = self.file, self.path
+        if _attr(f, "schema") != SCHEMA:
+            raise DatasetError(f"{where} is not a spinodal dataset (schema attribute missing)")
+        if int(_attr(f, "schema_version")) > SCHEMA_VERSION:
+            raise DatasetError(f"{where} has schema version {_attr(f, 'schema_version')}; this "
+                               f"spinodal reads up to {SCHEMA_VERSION}: upgrade spinodal")
+        if not bool(_attr(f, "complete")):
+            raise DatasetError(f"{where} is incomplete (generation did not finish)")
+        for name in ("phi", *_PER_SEQUENCE):
+            if name not in f:
+                raise DatasetError(f"{where} lacks the field {name!r}")
+        phi = f["phi"]
+        if phi.ndim != 4 or phi.shape[2] != phi.shape[3] or phi.shape[1] < 1:
+            raise DatasetError(f"{where}: phi must be [S, T+1, N, N], got {phi.shape}")
+        S = phi.shape[0]
+        for name in _PER_SEQUENCE:
+            if f[name].shape != (S,):
+                raise DatasetError(f"{where}: {name} must have shape [{S}], got {f[name].shape}")
+        self.phi = phi
+        self.eta = f["eta"][...]
+        self.phi_mean = f["phi_mean"][...]
+        self.amplitude = f["amplitude"][...]
+        self.seed = f["seed"][...]
+        self.index = f["index"][...]
+        self.validation = f["validation"][...].astype(bool)
+        self.attrs = {k: _attr(f, k) for k in f.attrs}
+
+    def __len__(self) -> int:
+        return self.phi.shape[0]
+
+    @property
+    def n_frames(self) -> int:
+        """T: frames after the initial one."""
+        return self.phi.shape[1] - 1
+
+    @property
+    def size(self) -> int:
+        return self.phi.shape[-1]
+
+    @property
+    def model(self) -> PhaseFieldModel:
+        """The solver constants the data were generated with."""
+        return PhaseFieldModel.from_dict(json.loads(self.attrs["model"]))
+
+    def train_indices(self) -> np.ndarray:
+        return np.flatnonzero(~self.validation)
+
+    def validation_indices(self) -> np.ndarray:
+        return np.flatnonzero(self.validation)
+
+    def read(self, indices, frames=slice(None)) -> np.ndarray:
+        """Frames of some sequences as float32 [len(indices), t, N, N] (or [t, N, N] for an int)."""
+        try:
+            if np.isscalar(indices):
+                return self.phi[int(indices), frames]
+            indices = np.asarray(indices, dtype=int)
+            order = np.argsort(indices)  # h5py wants increasing indices
+            data = self.phi[indices[order].tolist(), frames]
+            out = np.empty_like(data)
+            out[order] = data
+            return out
+        except (OSError, KeyError) as error:
+            raise DatasetError(f"{self.path}: cannot read sequences {indices}: {error}") from None
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.read(int(i))
+
+    def iter_batches(
+        self, batch_size: int, indices=None, frames=slice(None)
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Stream (indices, phi [b, t, N, N], eta [b]) without loading the file."""
+        indices = np.arange(len(self)) if indices is None else np.asarray(indices)
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start:start + batch_size]
+            yield chunk, self.read(chunk, frames), self.eta[chunk]
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> SequenceDataset:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"SequenceDataset({str(self.path)!r}: {len(self)} sequences × "
+                f"{self.n_frames + 1} frames of {self.size}², preset {self.attrs.get('preset')!r}, "
+                f"split {self.attrs.get('split')!r})")
+
+
+def open_dataset(path: str | Path) -> SequenceDataset:
+    """Open and validate a dataset file (see :class:`SequenceDataset`)."""
+    return SequenceDataset(path)

@@ -1,0 +1,173 @@
+"""External validation of the Cahn-Hilliard solver: PFHub benchmark 1a (strain-free spinodal).
+
+Benchmark problem 1 of the CHiMaD/NIST phase-field community (PFHub), variant a (periodic
+square), is described in
+
+    A. M. Jokisaari, P. W. Voorhees, J. E. Guyer, J. Warren, O. G. Heinonen,
+    "Benchmark problems for numerical implementations of phase field models",
+    Comput. Mater. Sci. 126 (2017) 139-151, https://doi.org/10.1016/j.commatsci.2016.09.022.
+
+It evolves a concentration c with f_chem = ρ_s (c - c_α)² (c_β - c)², ρ_s = 5, c_α = 0.3,
+c_β = 0.7, κ = 2, M = 5 on a 200 × 200 periodic grid (Δx = 1), with no elasticity. With
+φ = (c - c_α) / (c_β - c_α) this is exactly this package's model at η = 0 with
+
+    A = ρ_s (c_β - c_α)⁴ = 0.128,   κ_φ = κ (c_β - c_α)² = 0.32,   M_φ = M / (c_β - c_α)² = 31.25,
+
+and the total free energies are equal. The reference curves F(t) of other codes (MEMPHIS,
+MOOSE, PRISMS-PF) ship with the repository in ``data/validation/pfhub-bm1a`` (see its README
+and PROVENANCE.json).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .solver import PhaseFieldModel
+
+__all__ = [
+    "PFHUB_BM1A_MODEL",
+    "pfhub_bm1a_model",
+    "pfhub_bm1a_initial",
+    "pfhub_bm1a_output_times",
+    "pfhub_bm1a_data_dir",
+    "load_pfhub_bm1a_reference",
+    "run_pfhub_bm1a",
+]
+
+_C_ALPHA, _C_BETA = 0.3, 0.7
+_RHO_S, _KAPPA_C, _MOBILITY_C = 5.0, 2.0, 5.0
+_SCALE = _C_BETA - _C_ALPHA
+
+PFHUB_BM1A_MODEL = {
+    "well_height": _RHO_S * _SCALE**4,  # 0.128
+    "kappa": _KAPPA_C * _SCALE**2,  # 0.32
+    "mobility": _MOBILITY_C / _SCALE**2,  # 31.25
+    "dx": 1.0,
+}
+"""The benchmark's constants in this package's variables (φ = (c - 0.3) / 0.4)."""
+
+_REFERENCE_CODES = ("memphis", "moose", "prisms-pf")
+
+
+def pfhub_bm1a_model(dt: float = 0.05) -> PhaseFieldModel:
+    """The :class:`PhaseFieldModel` of benchmark 1a (η = 0; elastic constants are unused)."""
+    return PhaseFieldModel(dt=dt, **PFHUB_BM1A_MODEL)
+
+
+def pfhub_bm1a_initial(n: int = 200) -> np.ndarray:
+    """The benchmark's initial state as φ [n, n] (float64; axis -1 is x, axis -2 is y).
+
+    c(x, y) = 0.5 + 0.01 [cos(0.105x) cos(0.11y) + (cos(0.13x) cos(0.087y))²
+                           + cos(0.025x - 0.15y) cos(0.07x - 0.02y)]
+
+    sampled at x, y = 0, 1, ..., n - 1 (the 2017 form; not exactly periodic), mapped to
+    φ = (c - 0.3) / 0.4.
+    """
+    coord = np.arange(n, dtype=np.float64)
+    y, x = np.meshgrid(coord, coord, indexing="ij")
+    c = 0.5 + 0.01 * (
+        np.cos(0.105 * x) * np.cos(0.11 * y)
+        + (np.cos(0.13 * x) * np.cos(0.087 * y)) ** 2
+        + np.cos(0.025 * x - 0.15 * y) * np.cos(0.07 * x - 0.02 * y)
+    )
+    return (c - _C_ALPHA) / _SCALE
+
+
+def pfhub_bm1a_output_times(t_end: float) -> np.ndarray:
+    """Default output times: 0, 0.1, ..., 0.9, then 1, 2, ..., 9 per decade, up to ``t_end``.
+
+    The MEMPHIS reference curve is sampled at the same times.
+    """
+    times = [0.0] + [0.1 * k for k in range(1, 10)]
+    decade = 1.0
+    while decade <= t_end:
+        times += [k * decade for k in range(1, 10)]
+        decade *= 10
+    times = [t for t in times if t <= t_end]
+    if times[-1] < t_end:
+        times.append(float(t_end))
+    return np.asarray(times)
+
+
+def pfhub_bm1a_data_dir() -> Path:
+    """The folder of the reference curves, ``data/validation/pfhub-bm1a`` of the repository.
+
+    Raises:
+        FileNotFoundError: the package is not run from a source checkout (e.g. installed from
+            a wheel), so the repository's ``data`` folder is not next to ``src``.
+    """
+    path = Path(__file__).resolve().parents[2] / "data" / "validation" / "pfhub-bm1a"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"PFHub benchmark 1a reference data not found at {path}: it ships with the source "
+            "repository (data/validation/pfhub-bm1a), so install spinodal editable from a "
+            "checkout (pip install -e .) to use it"
+        )
+    return path
+
+
+def load_pfhub_bm1a_reference() -> dict[str, np.ndarray]:
+    """The reference curves of benchmark 1a, per code.
+
+    Returns:
+        ``{"memphis": ..., "moose": ..., "prisms-pf": ...}``, each an array [n, 2] of rows
+        (time, total free energy F), sorted by time.
+
+    Raises:
+        FileNotFoundError: the data folder or one of its CSV files is missing.
+    """
+    folder = pfhub_bm1a_data_dir()
+    curves = {}
+    for code in _REFERENCE_CODES:
+        path = folder / f"{code}.csv"
+        if not path.is_file():
+            raise FileNotFoundError(f"PFHub benchmark 1a reference curve missing: {path}")
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        curves[code] = data[np.argsort(data[:, 0], kind="stable")]
+    return curves
+
+
+def run_pfhub_bm1a(
+    t_end: float,
+    dt: float = 0.05,
+    times=None,
+    dtype: str = "float64",
+    device=None,
+    n: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run benchmark 1a with this package's solver and return its free-energy curve.
+
+    Args:
+        t_end: final time (benchmark time units).
+        dt: time step of the semi-implicit scheme (Eq. 8); 0.05 is accurate to a few % here.
+        times: output times (each rounded to a whole number of steps, at most ``t_end``);
+            default :func:`pfhub_bm1a_output_times`, those of the MEMPHIS curve.
+        dtype: ``"float64"`` (default) or ``"float32"``.
+        device: torch device (default CPU).
+        n: grid size (the benchmark is 200).
+
+    Returns:
+        (times, F): the times actually reached (whole steps × dt) and the total free energy
+        F = ∫ (κ/2 |∇φ|² + w(φ)) dA = n² ⟨f⟩ at each, numpy float64 arrays.
+    """
+    model = pfhub_bm1a_model(dt)
+    times = pfhub_bm1a_output_times(t_end) if times is None else np.asarray(times, float)
+    times = times[times <= t_end + 0.5 * dt]
+    steps = np.unique(np.rint(times / dt).astype(np.int64))
+    if steps.size == 0 or steps[0] < 0:
+        raise ValueError(f"output times must be non-negative and at most t_end, got {times}")
+    area = (n * model.dx) ** 2
+    phi = pfhub_bm1a_initial(n)
+    done = 0
+    F = []
+    for target in steps:
+        if target > done:
+            frames = model.frames(
+                phi, 0.0, 1, steps_per_frame=int(target - done), dtype=dtype, device=device
+            )
+            phi = next(frames)[0]
+            done = int(target)
+        F.append(float(model.free_energy(phi, 0.0)["functional"]) * area)
+    return steps * dt, np.asarray(F)
