@@ -1,0 +1,166 @@
+"""HDF5 datasets: schema, determinism, resume after interruption, shards, validation errors."""
+
+import dataclasses
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from spinodal import PhaseFieldModel
+from spinodal.datasets import (
+    DatasetError,
+    generate_split,
+    join_shards,
+    open_dataset,
+    parse_shard,
+    validation_mask,
+    write_sequences,
+)
+from spinodal.initial import draw_sequence
+from spinodal.presets import get_preset
+
+TINY = get_preset("tiny")
+# Several generation batches, so shards and resume have something to split.
+MULTI = dataclasses.replace(TINY, generation_batch=3)
+
+
+def _contents(path):
+    with h5py.File(path, "r") as f:
+        data = {name: f[name][...] for name in f}
+        attrs = {k: f.attrs[k] for k in f.attrs}
+    return data, attrs
+
+
+def _assert_same_contents(a, b, ignore_attrs=()):
+    (data_a, attrs_a), (data_b, attrs_b) = _contents(a), _contents(b)
+    assert data_a.keys() == data_b.keys()
+    for name in data_a:
+        assert np.array_equal(data_a[name], data_b[name]), name
+    for key in set(attrs_a) | set(attrs_b):
+        if key not in ignore_attrs:
+            assert attrs_a.get(key) == attrs_b.get(key), key
+
+
+@pytest.fixture(scope="module")
+def train_file(tmp_path_factory):
+    return generate_split(MULTI, "train", tmp_path_factory.mktemp("d") / "train.h5",
+                          progress=False, device="cpu")
+
+
+def test_schema_and_content(train_file):
+    spec = MULTI.split("train")
+    with open_dataset(train_file) as ds:
+        assert ds.phi.shape == (spec.n_sequences, spec.n_frames + 1, spec.size, spec.size)
+        assert ds.phi.dtype == np.float32 and ds.phi.chunks == (1, 1, spec.size, spec.size)
+        assert ds.attrs["preset"] == "tiny" and ds.attrs["split"] == "train"
+        assert json.loads(ds.attrs["split_spec"])["n_frames"] == spec.n_frames
+        assert ds.model == PhaseFieldModel()
+        assert np.array_equal(ds.validation, validation_mask(spec))
+        assert ds.validation.sum() == round(0.2 * spec.n_sequences)
+        # per-sequence parameters are those of draw_sequence, frame 0 its initial state
+        params, phi0 = draw_sequence(spec, 5)
+        assert ds.eta[5] == params.eta and ds.seed[5] == params.seed
+        assert np.array_equal(ds[5][0], phi0.astype(np.float32))
+        # mass is conserved along every stored sequence
+        means = ds.read(range(len(ds))).mean(axis=(-2, -1), dtype=np.float64)
+        assert np.abs(means - means[:, :1]).max() < 1e-6
+
+
+def test_frames_match_the_solver(train_file):
+    """A stored sequence is the solver's trajectory from its stored initial state and η."""
+    with open_dataset(train_file) as ds:
+        phi = ds[2]
+        again = PhaseFieldModel().evolve(phi[0], float(ds.eta[2]), ds.n_frames)
+    np.testing.assert_allclose(again, phi, atol=1e-5)
+
+
+def test_resume_after_interruption_gives_the_same_file(train_file, tmp_path, monkeypatch):
+    """Kill generation after two batches (and leave a half-written temporary), resume: the
+    result equals the uninterrupted run."""
+    import spinodal.datasets as datasets
+
+    out = tmp_path / "train.h5"
+    original = datasets._generate_batch
+    calls = {"n": 0}
+
+    def dying(parts, batch, *args):
+        if calls["n"] == 2:
+            (parts / "sequences-half-written.h5.tmp").write_bytes(b"\0" * 100)
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return original(parts, batch, *args)
+
+    monkeypatch.setattr(datasets, "_generate_batch", dying)
+    with pytest.raises(KeyboardInterrupt):
+        generate_split(MULTI, "train", out, progress=False, device="cpu")
+    assert not out.exists() and len(list((tmp_path / "train.h5.parts").glob("*.h5"))) == 2
+    monkeypatch.setattr(datasets, "_generate_batch", original)
+    generate_split(MULTI, "train", out, progress=False, device="cpu")
+    assert not (tmp_path / "train.h5.parts").exists()
+    _assert_same_contents(out, train_file, ignore_attrs=("devices",))
+    # a second run finds the file complete and leaves it alone
+    mtime = out.stat().st_mtime_ns
+    generate_split(MULTI, "train", out, progress=False, device="cpu")
+    assert out.stat().st_mtime_ns == mtime
+
+
+def test_shards_join_to_the_unsharded_file(train_file, tmp_path):
+    parts = [generate_split(MULTI, "train", tmp_path / f"part{k}.h5", shard=(k, 2),
+                            progress=False, device="cpu") for k in range(2)]
+    with open_dataset(parts[1]) as ds:
+        assert ds.attrs["shard"] == "1/2" and ds.index[0] > 0
+    joined = join_shards(parts[::-1], tmp_path / "joined.h5")
+    _assert_same_contents(joined, train_file, ignore_attrs=("devices",))
+    with pytest.raises(DatasetError, match="exactly once"):
+        join_shards([parts[0]], tmp_path / "bad.h5")
+
+
+def test_existing_different_file_is_not_overwritten(train_file, tmp_path):
+    out = tmp_path / "x.h5"
+    out.write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        generate_split(MULTI, "test", out, progress=False, device="cpu")
+    assert out.read_bytes() == b"precious"
+
+
+def test_reader_errors_name_the_problem(tmp_path, train_file):
+    with pytest.raises(FileNotFoundError):
+        open_dataset(tmp_path / "missing.h5")
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(train_file.read_bytes()[:5000])
+    with pytest.raises(DatasetError, match="truncated or corrupted"):
+        open_dataset(truncated)
+    phi = np.random.default_rng(0).random((2, 3, 8, 8))
+    lacking = write_sequences(tmp_path / "lacking.h5", phi, eta=[0.0, 0.01])
+    with h5py.File(lacking, "a") as f:
+        del f["eta"]
+    with pytest.raises(DatasetError, match="'eta'"):
+        open_dataset(lacking)
+    wrong = write_sequences(tmp_path / "wrong.h5", phi, eta=[0.0, 0.01])
+    with h5py.File(wrong, "a") as f:
+        del f["amplitude"]
+        f["amplitude"] = np.zeros(3)
+    with pytest.raises(DatasetError, match="amplitude must have shape"):
+        open_dataset(wrong)
+    with pytest.raises(DatasetError, match=r"\[S, T\+1, N, N\]"):
+        write_sequences(tmp_path / "bad.h5", phi[0], eta=[0.0])
+
+
+def test_streaming_batches(train_file):
+    with open_dataset(train_file) as ds:
+        seen = []
+        for idx, phi, eta in ds.iter_batches(3, indices=ds.train_indices(), frames=slice(0, 4)):
+            assert phi.shape[1:] == (4, ds.size, ds.size) and len(eta) == len(idx)
+            np.testing.assert_array_equal(phi, ds.read(idx, slice(0, 4)))
+            seen.extend(idx.tolist())
+        assert seen == ds.train_indices().tolist()
+        shuffled = [4, 0, 2]
+        np.testing.assert_array_equal(ds.read(shuffled)[0], ds[4])
+
+
+def test_parse_shard():
+    assert parse_shard("2/5") == (2, 5)
+    for bad in ("5/5", "x", "1/0", "-1/3"):
+        with pytest.raises(ValueError, match="shard"):
+            parse_shard(bad)
