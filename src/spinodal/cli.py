@@ -161,6 +161,24 @@ def _add_bench(sub) -> None:
                    help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)")
     s.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     s.set_defaults(run=_run_bench_solver)
+    m = what.add_parser("model", help="CRNN frame vs solver tau (the paper's speed-up, Sec. 2.3)",
+                        description="Time one CRNN frame against one phase-field tau (100 solver "
+                                    "steps) of the same fields, interleaved, for each size with "
+                                    "one field and for the smallest size with a batch; print "
+                                    "frames per second and the speed-up.")
+    m.add_argument("--model", type=Path, default=None,
+                   help="checkpoint folder (default: an untrained CRNN; the cost does not "
+                        "depend on the weights)")
+    m.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512],
+                   help="domain sides to time (default 128 256 512)")
+    m.add_argument("--batch", type=int, default=8,
+                   help="fields of the batched run at the smallest size (default 8; 1: none)")
+    m.add_argument("--device", default=None,
+                   help="torch device of the CRNN (default: cuda if available)")
+    m.add_argument("--solver-device", default=None,
+                   help="torch device of the solver (default: --device; the paper compares "
+                        "the CRNN on a GPU with the solver on a CPU)")
+    m.set_defaults(run=_run_bench_model)
 
 
 def _run_bench_solver(args) -> None:
@@ -176,6 +194,126 @@ def _run_bench_solver(args) -> None:
     else:
         label += f" ({torch.get_num_threads()} threads)"
     print(format_solver_report(timings, label))
+
+
+def _add_train(sub) -> None:
+    from .presets import PRESETS
+
+    p = sub.add_parser(
+        "train",
+        help="train the CRNN surrogate on a dataset (resumable; torchrun for several GPUs)",
+        description=(
+            "Train the conditioned CRNN (Sec. 2.3) with the preset's recipe: Adam on Eq. 11, "
+            "curriculum learning, D4 and phi -> 1-phi augmentation, noise injection. Writes "
+            "DIR/model.pt + DIR/card.json (best validation), DIR/history.json and DIR/last.pt. "
+            "Several processes: torchrun --nproc-per-node N -m spinodal.cli train ..."
+        ),
+    )
+    p.add_argument("--preset", choices=sorted(PRESETS), default="small",
+                   help="recipe (epochs, batch, loss weights, ...) to use (default small)")
+    p.add_argument("--data", type=Path, required=True, help="dataset file of the 'train' split")
+    p.add_argument("--out", type=Path, required=True, help="output checkpoint folder")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
+    p.add_argument("--curriculum-epochs", type=int, help="override the curriculum ramp length")
+    p.add_argument("--batch-size", type=int, help="override the global batch size")
+    p.add_argument("--frames", type=int,
+                   help="train on the first FRAMES+1 frames of each sequence (default: all)")
+    p.add_argument("--max-sequences", type=int, help="use at most this many training sequences")
+    p.add_argument("--output", choices=("mu", "flux", "direct"), default="mu",
+                   help="output layer (default mu, the paper's Eq. 10)")
+    p.add_argument("--lambda-grad", type=float, help="override the weight of L_grad (0: off)")
+    p.add_argument("--lambda-f", type=float, help="override the weight of L_f (0: off)")
+    p.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
+                   help="autocast precision of the network (default float32)")
+    p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_run_train)
+
+
+def _run_train(args) -> None:
+    import dataclasses
+
+    from .losses import LossWeights
+    from .model import ModelConfig
+    from .training import TrainConfig, train
+
+    config = TrainConfig.from_preset(args.preset, precision=args.precision, seed=args.seed,
+                                     frames=args.frames, max_sequences=args.max_sequences)
+    overrides = {name: value for name, value in (
+        ("epochs", args.epochs), ("curriculum_epochs", args.curriculum_epochs),
+        ("batch_size", args.batch_size)) if value is not None}
+    weights = config.weights
+    if args.lambda_grad is not None or args.lambda_f is not None:
+        weights = LossWeights(
+            1.0, weights.grad if args.lambda_grad is None else args.lambda_grad,
+            weights.free_energy if args.lambda_f is None else args.lambda_f)
+    model = dataclasses.replace(config.model, output=args.output)
+    config = dataclasses.replace(config, weights=weights, model=model, **overrides)
+    train(config, args.data, args.out, device=args.device, resume=args.resume,
+          progress=not args.quiet)
+
+
+def _run_bench_model(args) -> None:
+    from .bench import bench_model, format_model_report
+    from .checkpoint import load_model
+    from .model import CRNN, count_parameters
+
+    device = args.device or _default_device()
+    solver_device = args.solver_device or device
+    model = load_model(args.model, device) if args.model else CRNN().to(device)
+    timings = bench_model(args.sizes, model=model, device=device, solver_device=solver_device,
+                          batch=args.batch)
+    source = str(args.model) if args.model else "untrained"
+    description = (f"{source}, {count_parameters(model):,} parameters, "
+                   f"{model.config.to_json()}, on {_device_label(device)}")
+    print(format_model_report(timings, description, _device_label(solver_device)))
+
+
+def _device_label(device: str) -> str:
+    import torch
+
+    if torch.device(device).type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+    return f"{device} ({torch.get_num_threads()} threads)"
+
+
+def _add_predict(sub) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="roll out a trained CRNN from initial states and write the frames to HDF5",
+        description=(
+            "Predict frames tau apart from the initial state(s) alone (free rollout, Sec. 2.3) "
+            "with a checkpoint, and write phi [B, T'+1, N, N] ([T'+1, N, N] for one field) with "
+            "eta, the model card and the options as HDF5 attributes."
+        ),
+    )
+    p.add_argument("--model", type=Path, required=True, help="checkpoint folder")
+    p.add_argument("--init", type=Path, required=True,
+                   help="initial state(s): .npy [N, N] or [B, N, N], or an HDF5 dataset (frame 0 "
+                        "of every sequence) or 'spinodal simulate' trajectory (its frame 0)")
+    p.add_argument("--eta", type=float, default=None,
+                   help="misfit eta as a fraction (0.006 = 0.6%%) for every field (default: the "
+                        "HDF5 file's eta; required for .npy)")
+    p.add_argument("--frames", type=int, required=True,
+                   help="number of frames T to predict after frame 0")
+    p.add_argument("--every", type=int, default=1,
+                   help="record every K-th frame only; K must divide --frames (default 1)")
+    p.add_argument("--batch-size", type=int, default=16,
+                   help="fields rolled out together (default 16)")
+    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
+    p.set_defaults(run=_run_predict)
+
+
+def _run_predict(args) -> None:
+    from .inference import predict_to_file
+
+    out = predict_to_file(args.model, args.init, args.eta, args.frames, args.out,
+                          every=args.every, device=args.device or _default_device(),
+                          batch_size=args.batch_size)
+    log.info("wrote %s", out)
 
 
 def _add_presets(sub) -> None:
@@ -212,7 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spinodal {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_simulate, _add_dataset, _add_join, _add_bench, _add_presets):
+    for add in (
+        _add_simulate,
+        _add_dataset,
+        _add_join,
+        _add_train,
+        _add_predict,
+        _add_bench,
+        _add_presets,
+    ):
         add(sub)
     return parser
 

@@ -1,0 +1,80 @@
+"""Checkpoints: a folder with ``model.pt`` (weights only) and ``card.json`` (everything else).
+
+A checkpoint is data, never code: weights are loaded with ``torch.load(..., weights_only=True)``
+into a :class:`~spinodal.model.CRNN` built from the card's ``model_config``. The card also holds
+the preset, the dataset hash, the training recipe, epochs, wall time, hardware, best epoch and
+validation metrics (written by the trainer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from .model import CRNN, ModelConfig
+
+__all__ = ["MODEL_FILE", "CARD_FILE", "save_checkpoint", "read_card", "load_model"]
+
+MODEL_FILE = "model.pt"
+CARD_FILE = "card.json"
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def save_checkpoint(directory: str | Path, model: CRNN, card: dict) -> Path:
+    """Write ``model``'s weights and ``card`` (plus its ``model_config``) into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    module = model.module if hasattr(model, "module") else model  # DistributedDataParallel
+    state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    card = {**card, "model_config": module.config.to_dict()}
+    _atomic_write_bytes(directory / MODEL_FILE, lambda p: torch.save(state, p))
+    _atomic_write_bytes(
+        directory / CARD_FILE, lambda p: p.write_text(json.dumps(card, indent=2, sort_keys=True))
+    )
+    return directory
+
+
+def read_card(directory: str | Path) -> dict:
+    """The card of a checkpoint folder; clear errors for a missing or unreadable one."""
+    path = Path(directory) / CARD_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory} is not a checkpoint folder: {CARD_FILE} missing")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+
+
+def load_model(path: str | Path, device: str | torch.device | None = None) -> CRNN:
+    """A ready model (eval mode, on ``device``, default CPU) from a checkpoint folder.
+
+    Raises:
+        FileNotFoundError: no checkpoint there.
+        ValueError: the weights do not fit the architecture the card describes.
+    """
+    path = Path(path)
+    card = read_card(path)
+    if "model_config" not in card:
+        raise ValueError(f"{path / CARD_FILE} lacks 'model_config'")
+    model = CRNN(ModelConfig.from_dict(card["model_config"]))
+    weights = path / MODEL_FILE
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights} missing")
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        raise ValueError(
+            f"the weights in {weights} do not fit the architecture of its card "
+            f"({card['model_config']}): {str(error).splitlines()[0]}"
+        ) from None
+    model.card = card
+    return model.to(device or "cpu").eval()

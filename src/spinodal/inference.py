@@ -1,0 +1,263 @@
+"""Free rollout of a trained CRNN from initial states (paper Sec. 2.3: φ_0 and η only).
+
+:func:`rollout` predicts φ_τ, φ_2τ, ... from φ_0 by applying :meth:`CRNN.step` to its own output,
+batched and under ``torch.inference_mode``; memory stays bounded because only the recorded frames
+are kept (on the CPU) and the fields can be processed in chunks. :func:`predict_to_file` serves
+``spinodal predict``: it reads initial states from ``.npy`` or HDF5, rolls them out and streams
+the frames into an HDF5 file, written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+
+from .arrays import as_field_batch, as_parameter
+from .checkpoint import load_model
+from .model import CRNN
+
+__all__ = ["rollout", "rollout_frames", "predict_to_file", "model_on"]
+
+log = logging.getLogger(__name__)
+
+
+def model_on(model: CRNN, device: str | torch.device | None) -> CRNN:
+    """``model`` itself if it already lives on ``device`` (or ``device`` is None), else a copy
+    moved there: the caller's model is never moved."""
+    if device is None:
+        return model
+    current, target = next(model.parameters()).device, torch.device(device)
+    if target.type == current.type and target.index in (None, current.index):
+        return model
+    return copy.deepcopy(model).to(target)
+
+
+def _check_counts(n_frames: int, every: int) -> tuple[int, int]:
+    if isinstance(n_frames, bool) or int(n_frames) != n_frames or n_frames < 0:
+        raise ValueError(f"n_frames must be a non-negative integer, got {n_frames!r}")
+    if isinstance(every, bool) or int(every) != every or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    if n_frames % every:
+        raise ValueError(f"every ({every}) must divide n_frames ({n_frames})")
+    return int(n_frames), int(every)
+
+
+def rollout_frames(
+    model: CRNN, phi0: torch.Tensor, eta: torch.Tensor, n_frames: int, every: int = 1
+) -> Iterator[torch.Tensor]:
+    """Yield the recorded frames φ_{kτ}, φ_{2kτ}, ..., φ_{n_frames τ} (k = ``every``), each
+    [B, H, W] on the model's device, from φ_0 ``phi0`` [B, H, W] and misfits ``eta`` [B].
+
+    The low-level, memory-bounded loop (no input validation, no chunking): ``phi0`` and ``eta``
+    must already be tensors on the model's device and dtype. Run it under
+    ``torch.inference_mode()`` (as :func:`rollout` does) unless gradients are wanted: autograd
+    would otherwise keep the graph of every step.
+    """
+    n_frames, every = _check_counts(n_frames, every)
+    hidden = model.initial_hidden(phi0)
+    phi = phi0
+    for t in range(1, n_frames + 1):
+        phi, hidden = model.step(phi, hidden, eta)
+        if t % every == 0:
+            yield phi
+
+
+def _prepare(
+    model: CRNN, phi0, eta, device, name: str = "phi0"
+) -> tuple[CRNN, torch.Tensor, torch.Tensor, bool]:
+    """(model on the device, validated fields [B, H, W], misfits [B], whether input was 3D)."""
+    model = model_on(model, device)
+    parameter = next(model.parameters())
+    batch = as_field_batch(phi0, name=name, dtype=parameter.dtype, device=parameter.device)
+    eta = as_parameter(eta, batch.data.shape[0], name="eta", like=batch.data)
+    return model, batch.data, eta, batch.batched
+
+
+def _chunks(n: int, batch_size: int | None) -> list[slice]:
+    if batch_size is None:
+        return [slice(0, n)]
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    return [slice(s, min(s + int(batch_size), n)) for s in range(0, n, int(batch_size))]
+
+
+def _warn_if_diverged(frame: torch.Tensor, offset: int) -> None:
+    finite = torch.isfinite(frame).flatten(1).all(dim=1)
+    if not bool(finite.all()):
+        bad = (torch.nonzero(~finite).flatten() + offset).tolist()
+        log.warning("the CRNN rollout of field(s) %s is no longer finite", bad)
+
+
+def rollout(
+    model: CRNN,
+    phi0,
+    eta,
+    n_frames: int,
+    *,
+    every: int = 1,
+    batch_size: int | None = None,
+    device: str | torch.device | None = None,
+) -> np.ndarray:
+    """Predict ``n_frames`` frames τ apart from φ_0 alone (free rollout, paper Sec. 2.3).
+
+    Args:
+        model: a CRNN (e.g. from :func:`spinodal.checkpoint.load_model`); its mode (train/eval)
+            does not matter, the network has no dropout or normalization layers.
+        phi0: initial fields [H, W] or [B, H, W], numpy or torch (any size ≥ 4: the network is
+            fully convolutional and periodic).
+        eta: misfit η as a fraction (0.006 = 0.6 %), a float or one per field [B].
+        n_frames: frames to predict after φ_0 (each one τ = 100 solver steps later).
+        every: record every ``every``-th frame only; it must divide ``n_frames``.
+        batch_size: fields rolled out together (default: all at once); bounds device memory.
+        device: where to compute (default: the model's device). A model elsewhere is copied
+            there; the caller's model is not moved.
+
+    Returns:
+        numpy array [..., n_frames // every + 1, H, W] in the model's dtype (float32), with
+        the leading B only for 3D input (numpy also for torch input): frame 0 is ``phi0``,
+        frame i is φ at time i·every·τ. Only these frames are kept, in host memory.
+
+    Raises:
+        ValueError: wrong shape, non-finite fields or η, wrong number of η values, bad counts.
+    """
+    n_frames, every = _check_counts(n_frames, every)
+    model, phi, eta, batched = _prepare(model, phi0, eta, device)
+    B, H, W = phi.shape
+    out = torch.empty((B, n_frames // every + 1, H, W), dtype=phi.dtype)
+    out[:, 0] = phi.cpu()
+    with torch.inference_mode():
+        for chunk in _chunks(B, batch_size):
+            frames = rollout_frames(model, phi[chunk], eta[chunk], n_frames, every)
+            for i, frame in enumerate(frames, start=1):
+                out[chunk, i] = frame.cpu()
+            if n_frames:
+                _warn_if_diverged(out[chunk, -1], chunk.start)
+    result = out.numpy()
+    return result if batched else result[0]
+
+
+def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """Initial fields [N, N] or [B, N, N] and the file's misfits (None if it has none).
+
+    ``.npy``: the array itself. HDF5: a dataset file (frame 0 of every sequence and the
+    per-sequence η) or a ``spinodal simulate`` trajectory (its frame 0 and its ``eta`` attribute).
+    """
+    from .datasets import open_dataset
+
+    if not path.is_file():
+        raise FileNotFoundError(f"initial state {path} does not exist")
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False), None
+    if path.suffix not in (".h5", ".hdf5"):
+        raise ValueError(f"--init must be a .npy or .h5 file, got {path}")
+    with h5py.File(path, "r") as f:
+        is_dataset = "schema" in f.attrs
+        if not is_dataset:
+            if "phi" not in f or f["phi"].ndim != 3:
+                raise ValueError(
+                    f"{path} is neither a spinodal dataset nor a trajectory with phi [T+1, N, N]"
+                )
+            eta = f.attrs.get("eta")
+            return f["phi"][0], None if eta is None else np.atleast_1d(eta).astype(float)
+    with open_dataset(path) as ds:
+        return ds.read(np.arange(len(ds)), 0), ds.eta.astype(float)
+
+
+def predict_to_file(
+    model_dir: str | Path,
+    init: str | Path,
+    eta: float | None,
+    n_frames: int,
+    out: str | Path,
+    every: int = 1,
+    device: str | torch.device | None = None,
+    batch_size: int | None = 16,
+) -> Path:
+    """Roll out a checkpoint from the initial states in ``init`` and write ``out`` (HDF5).
+
+    Args:
+        model_dir: checkpoint folder (:func:`spinodal.checkpoint.save_checkpoint`).
+        init: ``.npy`` with one field [N, N] or a batch [B, N, N]; or an HDF5 dataset (frame 0
+            of every sequence, with each sequence's η); or a ``spinodal simulate`` trajectory
+            (its frame 0 and η).
+        eta: misfit as a fraction for every field; None takes the file's η (required for
+            ``.npy``).
+        n_frames: frames to predict; ``every``: record every ``every``-th (must divide it).
+        out: the HDF5 file to write, atomically (temporary file, then rename).
+        device: where to compute (default CPU); ``batch_size``: fields rolled out together.
+
+    The file holds ``phi`` [B, n_frames // every + 1, N, N] float32 ([T'+1, N, N] for a single
+    [N, N] field), frame 0 the initial state, and attributes ``eta`` (one per field), ``every``,
+    ``n_frames``, ``init``, ``model`` (the checkpoint path), ``model_card`` (JSON),
+    ``device`` and ``spinodal_version``. Frames are streamed to disk as they are computed.
+    """
+    from . import __version__
+
+    n_frames, every = _check_counts(n_frames, every)
+    init, out = Path(init), Path(out)
+    fields, file_eta = _read_init(init)
+    if eta is None:
+        if file_eta is None:
+            raise ValueError(f"{init} holds no misfit: give eta (--eta)")
+        eta = file_eta if np.ndim(fields) == 3 else file_eta[0]
+    elif file_eta is not None:
+        log.info("using eta = %s for every field instead of the values in %s", eta, init)
+    model = load_model(model_dir, device)
+    model, phi, eta_b, batched = _prepare(model, fields, eta, None, name=str(init))
+    B, H, W = phi.shape
+    eta_values = np.broadcast_to(np.asarray(eta, dtype=np.float64), (B,)).copy()
+    recorded = n_frames // every + 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with h5py.File(tmp, "w") as f:
+            shape = (B, recorded, H, W) if batched else (recorded, H, W)
+            dset = f.create_dataset(
+                "phi",
+                shape=shape,
+                dtype=np.float32,
+                chunks=(1, 1, H, W) if batched else (1, H, W),
+                compression="gzip",
+                compression_opts=1,
+                shuffle=True,
+            )
+
+            def write(rows: slice, t: int, frame: torch.Tensor) -> None:
+                data = frame.cpu().numpy()
+                if batched:
+                    dset[rows, t] = data
+                else:
+                    dset[t] = data[0]
+
+            write(slice(0, B), 0, phi)
+            with torch.inference_mode():
+                for chunk in _chunks(B, batch_size):
+                    frames = rollout_frames(model, phi[chunk], eta_b[chunk], n_frames, every)
+                    for i, frame in enumerate(frames, start=1):
+                        write(chunk, i, frame)
+                    if n_frames:
+                        _warn_if_diverged(frame, chunk.start)
+            f.attrs.update(
+                {
+                    "eta": eta_values if batched else float(eta_values[0]),
+                    "every": every,
+                    "n_frames": n_frames,
+                    "init": str(init),
+                    "model": str(Path(model_dir)),
+                    "model_card": json.dumps(model.card, sort_keys=True),
+                    "device": str(phi.device),
+                    "spinodal_version": __version__,
+                }
+            )
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

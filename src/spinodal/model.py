@@ -1,0 +1,211 @@
+"""The conditioned convolutional-recurrent surrogate (CRNN) of paper Sec. 2.3, Fig. 2.
+
+At each step the network reads the field φ_t and the misfit η as a second, uniform channel,
+updates two stacked convolutional GRU cells (24 channels, 5×5 kernels, circular padding, no
+pooling: fully convolutional, so a model trained on 128² runs on 512² unchanged) and maps the
+top hidden state through a small head to an output from which φ_{t+τ} is formed:
+
+``mu``      (the paper's, Eq. 10) a scalar field μ̃, φ_{t+τ} = φ_t + ∇²μ̃;
+``flux``    a current J = (J_x, J_y), φ_{t+τ} = φ_t - ∇·J;
+``direct``  an increment Δ, φ_{t+τ} = φ_t + Δ (no constraint).
+
+``mu`` and ``flux`` conserve the mean of φ exactly by construction: the periodic 5-point
+Laplacian and the periodic difference divergence both sum to zero over the grid.
+
+Following the authors' published code, each gate convolution of a cell is followed by tanh and
+a 1×1 convolution, and the head is 1×1 conv, tanh, 1×1 conv, tanh, 3×3 conv.
+
+Conditioning: the η channel holds η × ``eta_scale`` (default 100, i.e. η in percent, so the
+paper's range [0, 1.2 %] maps to [0, 1.2], the scale of φ). The public API always takes η as a
+fraction (0.006 = 0.6 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["ModelConfig", "ConvGRUCell", "CRNN", "periodic_laplacian", "periodic_divergence"]
+
+Output = Literal["mu", "flux", "direct"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the CRNN (Fig. 2).
+
+    Attributes:
+        hidden_channels: channels of each convGRU cell (paper: 24).
+        kernel_size: convGRU kernel (paper: 5).
+        n_cells: stacked convGRU cells (paper: 2).
+        output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"`` or ``"direct"``.
+        eta_scale: factor applied to η (a fraction) to form the conditioning channel.
+    """
+
+    hidden_channels: int = 24
+    kernel_size: int = 5
+    n_cells: int = 2
+    output: Output = "mu"
+    eta_scale: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.output not in ("mu", "flux", "direct"):
+            raise ValueError(f"output must be 'mu', 'flux' or 'direct', got {self.output!r}")
+        if self.kernel_size % 2 != 1 or self.kernel_size < 1:
+            raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
+        if self.hidden_channels < 1 or self.n_cells < 1:
+            raise ValueError(f"hidden_channels and n_cells must be positive, got {self}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"unknown model config fields {sorted(unknown)}")
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+def _circular_conv(in_ch: int, out_ch: int, kernel: int, bias: bool = True) -> nn.Conv2d:
+    return nn.Conv2d(in_ch, out_ch, kernel, padding=kernel // 2, padding_mode="circular",
+                     bias=bias)
+
+
+class _Gate(nn.Sequential):
+    """k×k circular convolution, tanh, 1×1 convolution (one gate of a cell)."""
+
+    def __init__(self, in_ch: int, out_ch: int, kernel: int):
+        super().__init__(_circular_conv(in_ch, out_ch, kernel), nn.Tanh(), nn.Conv2d(out_ch, out_ch, 1))
+
+
+class ConvGRUCell(nn.Module):
+    """A convolutional GRU cell [Ballas et al. 2016] with circular padding.
+
+    r = σ(G_r([x, h])), z = σ(G_z([x, h])), h̃ = tanh(G_h([x, r ⊙ h])), h' = (1 - z) ⊙ h + z ⊙ h̃,
+    each G a gate (k×k conv, tanh, 1×1 conv). Shapes: x [B, C_in, H, W], h [B, C, H, W].
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int):
+        super().__init__()
+        self.hidden_channels = hidden_channels
+        both = in_channels + hidden_channels
+        self.reset = _Gate(both, hidden_channels, kernel_size)
+        self.update = _Gate(both, hidden_channels, kernel_size)
+        self.candidate = _Gate(both, hidden_channels, kernel_size)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        xh = torch.cat([x, h], dim=1)
+        r = torch.sigmoid(self.reset(xh))
+        z = torch.sigmoid(self.update(xh))
+        candidate = torch.tanh(self.candidate(torch.cat([x, r * h], dim=1)))
+        return h + z * (candidate - h)
+
+
+def periodic_laplacian(field: torch.Tensor) -> torch.Tensor:
+    """5-point Laplacian with periodic wrap (grid spacing 1), [..., H, W]; sums to zero."""
+    return (
+        torch.roll(field, 1, -1) + torch.roll(field, -1, -1)
+        + torch.roll(field, 1, -2) + torch.roll(field, -1, -2) - 4 * field
+    )
+
+
+def periodic_divergence(jx: torch.Tensor, jy: torch.Tensor) -> torch.Tensor:
+    """Backward-difference divergence of a current with periodic wrap; sums to zero."""
+    return (jx - torch.roll(jx, 1, -1)) + (jy - torch.roll(jy, 1, -2))
+
+
+class CRNN(nn.Module):
+    """The conditioned CRNN. ``step`` serves teacher forcing and free rollout alike.
+
+    Args:
+        config: the architecture.
+    """
+
+    def __init__(self, config: ModelConfig | None = None):
+        super().__init__()
+        self.config = config = config or ModelConfig()
+        C, k = config.hidden_channels, config.kernel_size
+        self.cells = nn.ModuleList(
+            ConvGRUCell(2 if i == 0 else C, C, k) for i in range(config.n_cells)
+        )
+        out_channels = {"mu": 1, "flux": 2, "direct": 1}[config.output]
+        # A uniform μ̃ or J changes nothing (∇² and ∇· annihilate constants): no final bias
+        # there, else Adam would drive that unobservable parameter with round-off noise.
+        self.head = nn.Sequential(
+            nn.Conv2d(C, C, 1), nn.Tanh(), nn.Conv2d(C, C, 1), nn.Tanh(),
+            _circular_conv(C, out_channels, 3, bias=config.output == "direct"),
+        )
+
+    def initial_hidden(self, phi: torch.Tensor) -> list[torch.Tensor]:
+        """Zero hidden states for fields ``phi`` [B, H, W]."""
+        B, H, W = phi.shape
+        shape = (B, self.config.hidden_channels, H, W)
+        return [phi.new_zeros(shape) for _ in self.cells]
+
+    def step(
+        self, phi: torch.Tensor, hidden: list[torch.Tensor], eta: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """One τ: (φ_t [B, H, W], hidden, η [B] as a fraction) → (φ_{t+τ} [B, H, W], hidden)."""
+        condition = (eta * self.config.eta_scale).to(phi.dtype)[:, None, None].expand_as(phi)
+        x = torch.stack([phi, condition], dim=1)
+        new_hidden = []
+        for cell, h in zip(self.cells, hidden, strict=True):
+            x = cell(x, h)
+            new_hidden.append(x)
+        out = self.head(x).float()
+        base = phi.float()
+        if self.config.output == "mu":
+            nxt = base + periodic_laplacian(out[:, 0])
+        elif self.config.output == "flux":
+            nxt = base - periodic_divergence(out[:, 0], out[:, 1])
+        else:
+            nxt = base + out[:, 0]
+        return nxt.to(phi.dtype), new_hidden
+
+    def forward(
+        self, phi: torch.Tensor, eta: torch.Tensor, n_input: int = 1, n_frames: int | None = None
+    ) -> torch.Tensor:
+        """Predict a sequence with ``n_input`` true frames of warm-up (teacher forcing).
+
+        Args:
+            phi: true frames [B, T+1, H, W] (only the first ``n_input`` are read when
+                ``n_frames`` is given; all are needed for teacher forcing otherwise).
+            eta: misfits [B] (fractions).
+            n_input: number of true frames fed in before the network runs on its own output
+                (1: from φ_0 only; T: predicts only the last frame).
+            n_frames: total frames to produce after frame 0 (default T).
+
+        Returns:
+            predictions of frames n_input, ..., n_frames: [B, n_frames + 1 - n_input, H, W].
+        """
+        total = phi.shape[1] - 1 if n_frames is None else n_frames
+        if not 1 <= n_input <= total:
+            raise ValueError(f"n_input must be in [1, {total}], got {n_input}")
+        if phi.shape[1] < n_input:
+            raise ValueError(f"need {n_input} input frames, got {phi.shape[1]}")
+        hidden = self.initial_hidden(phi[:, 0])
+        current = phi[:, 0]
+        predictions = []
+        for t in range(total):
+            if t < n_input:
+                current = phi[:, t]
+            current, hidden = self.step(current, hidden, eta)
+            if t + 1 >= n_input:
+                predictions.append(current)
+        return torch.stack(predictions, dim=1)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

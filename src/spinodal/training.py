@@ -1,0 +1,370 @@
+"""Training of the CRNN (paper Sec. 2.3): curriculum, augmentation, noise, checkpoints, DDP.
+
+Recipe: Adam on Eq. 11; the file's 4:1 train/validation partition; D4 (rotations, reflections)
+and φ → 1 - φ augmentation; mass-conserving Gaussian noise (std 1e-3) added to the input frames;
+curriculum learning — at the first epoch the network sees T true frames and predicts only the
+last, then the number of true input frames falls linearly to 1 over ``curriculum_epochs``, after
+which it sees only φ_0 and predicts all T frames; the loss counts predicted frames only. The
+model with the best validation loss (full rollouts from φ_0) is kept.
+
+Determinism: every random choice of a batch (which sequences, which symmetry, which noise) is
+drawn from a generator seeded by (seed, epoch, batch), for the whole global batch, on the CPU.
+So a resumed run repeats an uninterrupted one, and ``torchrun`` with N processes (each taking
+every N-th sample of the global batch; DistributedDataParallel averages gradients) follows the
+single-process run up to the order of floating-point sums.
+
+Output folder: ``model.pt`` + ``card.json`` (the best checkpoint, see
+:mod:`spinodal.checkpoint`), ``history.json`` (per epoch: curriculum, train and validation
+losses and terms, validation MAE per frame, wall time), ``last.pt`` (state to resume).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm.auto import tqdm
+
+from .checkpoint import save_checkpoint
+from .datasets import SequenceDataset, open_dataset
+from .losses import LossWeights, sequence_loss
+from .model import CRNN, ModelConfig
+from .presets import Preset, get_preset
+from .provenance import environment
+
+__all__ = [
+    "TrainConfig",
+    "curriculum_inputs",
+    "augment",
+    "inject_noise",
+    "train",
+    "file_hash",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (defaults: the ``paper`` preset's recipe).
+
+    Attributes:
+        epochs: training epochs.
+        curriculum_epochs: epochs of the curriculum ramp (0: no curriculum).
+        batch_size: global batch (sequences per optimizer step, over all processes).
+        learning_rate: Adam learning rate.
+        weights: loss weights (λ_φ, λ_∇, λ_f) of Eq. 11.
+        noise_std: std of the mass-conserving noise added to input frames.
+        augment: D4 and φ → 1 - φ augmentation.
+        model: the architecture.
+        precision: ``"float32"`` or ``"bfloat16"`` (autocast of the network; losses in float32).
+        frames: train on the first ``frames`` + 1 frames of each sequence (None: all).
+        max_sequences: use at most this many training sequences (None: all).
+        seed: root seed of every random choice.
+        preset: name of the preset the recipe came from (recorded in the card).
+    """
+
+    epochs: int = 100
+    curriculum_epochs: int = 10
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    weights: LossWeights = field(default_factory=LossWeights)
+    noise_std: float = 1e-3
+    augment: bool = True
+    model: ModelConfig = field(default_factory=ModelConfig)
+    precision: Literal["float32", "bfloat16"] = "float32"
+    frames: int | None = None
+    max_sequences: int | None = None
+    seed: int = 0
+    preset: str = "custom"
+
+    @classmethod
+    def from_preset(cls, preset: str | Preset, **overrides) -> TrainConfig:
+        preset = get_preset(preset)
+        t = preset.training
+        base = cls(
+            epochs=t.epochs, curriculum_epochs=t.curriculum_epochs, batch_size=t.batch_size,
+            learning_rate=t.learning_rate,
+            weights=LossWeights(1.0, t.lambda_grad, t.lambda_f), noise_std=t.noise_std,
+            model=ModelConfig(hidden_channels=t.hidden_channels, kernel_size=t.kernel_size),
+            preset=preset.name,
+        )
+        return dataclasses.replace(base, **overrides)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def curriculum_inputs(epoch: int, n_frames: int, curriculum_epochs: int) -> int:
+    """True input frames at ``epoch`` (0-based): T at epoch 0, linearly down to 1 at
+    ``curriculum_epochs`` and after."""
+    if curriculum_epochs <= 0 or epoch >= curriculum_epochs:
+        return 1
+    return max(1, int(round(n_frames - (n_frames - 1) * epoch / curriculum_epochs)))
+
+
+def augment(phi: torch.Tensor, ops: torch.Tensor) -> torch.Tensor:
+    """Apply per-sample symmetry ``ops`` [B] (integers 0..15) to sequences [B, T, H, W].
+
+    Bits 0-1: number of 90° rotations; bit 2: reflection x → -x; bit 3: φ → 1 - φ. All 16
+    map Cahn-Hilliard trajectories of a cubic crystal onto trajectories (with the same η).
+    """
+    out = []
+    for sample, op in zip(phi, ops.tolist(), strict=True):
+        sample = torch.rot90(sample, op & 3, dims=(-2, -1))
+        if op & 4:
+            sample = torch.flip(sample, dims=(-1,))
+        if op & 8:
+            sample = 1 - sample
+        out.append(sample)
+    return torch.stack(out)
+
+
+def inject_noise(phi: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """φ + δ with δ ``noise`` [same shape] made mean-free per frame (mass conserving)."""
+    return phi + (noise - noise.mean(dim=(-2, -1), keepdim=True))
+
+
+def file_hash(path: str | Path, block: int = 1 << 24) -> str:
+    """SHA-256 of a file's bytes (the dataset content hash of a card), first 16 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+class _Sequences:
+    """Training sequences held in memory as float32 [S, T+1, H, W] with misfits [S]."""
+
+    def __init__(self, ds: SequenceDataset, indices: np.ndarray, frames: int | None):
+        stop = ds.n_frames + 1 if frames is None else min(frames + 1, ds.n_frames + 1)
+        self.phi = torch.from_numpy(ds.read(indices, slice(0, stop))) if len(indices) else None
+        self.eta = torch.from_numpy(ds.eta[indices].astype(np.float32))
+        self.n = len(indices)
+
+    @property
+    def n_frames(self) -> int:
+        return self.phi.shape[1] - 1
+
+
+class _Distributed:
+    """Rank and world size under torchrun (1 process otherwise)."""
+
+    def __init__(self, device: torch.device):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.active = self.world > 1
+        if self.active and not dist.is_initialized():
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    def sum(self, values: torch.Tensor) -> torch.Tensor:
+        if self.active:
+            values = values.clone()
+            dist.all_reduce(values)
+        return values
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _device(device: str | None) -> torch.device:
+    if device:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
+
+
+def train(
+    config: TrainConfig,
+    data: str | Path,
+    out: str | Path,
+    *,
+    device: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> list[dict]:
+    """Train a CRNN on the dataset file ``data`` into the folder ``out``; returns the history.
+
+    Raises:
+        FileExistsError: ``out`` holds a run and ``resume`` is False.
+        ValueError: the dataset has no validation sequences, or the batch does not split
+            evenly over the processes.
+    """
+    device = _device(device)
+    world = _Distributed(device)
+    out = Path(out)
+    state_path = out / "last.pt"
+    if state_path.exists() and not resume:
+        raise FileExistsError(f"{out} holds a training run; pass resume=True (--resume) to "
+                              "continue it or choose another folder")
+    if config.batch_size % world.world:
+        raise ValueError(f"batch_size {config.batch_size} must be divisible by the "
+                         f"{world.world} processes")
+    with open_dataset(data) as ds:
+        train_idx = ds.train_indices()
+        if config.max_sequences is not None:
+            train_idx = train_idx[: config.max_sequences]
+        val_idx = ds.validation_indices()
+        if len(val_idx) == 0:
+            raise ValueError(f"{data} has no validation sequences (use the 'train' split)")
+        train_set = _Sequences(ds, train_idx, config.frames)
+        val_set = _Sequences(ds, val_idx[world.rank::world.world], config.frames)
+        physics = ds.model
+        data_info = {"path": str(data), "hash": file_hash(data), "preset": ds.attrs["preset"],
+                     "split": ds.attrs["split"], "train_sequences": int(len(train_idx)),
+                     "validation_sequences": int(len(val_idx)), "size": ds.size}
+    T = train_set.n_frames
+    with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
+        torch.manual_seed(config.seed)
+        model = CRNN(config.model).to(device)
+    if device.type == "cpu" and config.precision == "bfloat16":
+        model = model.to(memory_format=torch.channels_last)
+    net = (torch.nn.parallel.DistributedDataParallel(model) if world.active else model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    history: list[dict] = []
+    start_epoch, best, wall = 0, float("inf"), 0.0
+    if resume and state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        saved = json.loads(state["config"])
+        wanted = json.loads(json.dumps(config.to_dict()))
+        saved.pop("epochs"), wanted.pop("epochs")  # a run may be extended
+        if saved != wanted:
+            raise ValueError(f"{out} was trained with a different configuration; cannot resume")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history = json.loads(state["history"])
+        start_epoch = len(history)
+        best = min((h["validation"]["loss"] for h in history), default=float("inf"))
+        wall = float(state["wall"])
+        log.info("resuming %s at epoch %d", out, start_epoch)
+    out.mkdir(parents=True, exist_ok=True)
+    local = config.batch_size // world.world
+    for epoch in range(start_epoch, config.epochs):
+        began = time.perf_counter()
+        n_input = curriculum_inputs(epoch, T, config.curriculum_epochs)
+        order = torch.randperm(train_set.n, generator=_generator(config.seed, epoch, -1))
+        n_batches = train_set.n // config.batch_size
+        if n_batches == 0:
+            raise ValueError(f"{train_set.n} training sequences < batch_size {config.batch_size}")
+        net.train()
+        sums = torch.zeros(4, dtype=torch.float64)
+        bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{config.epochs}",
+                   disable=not (progress and world.main), leave=False)
+        for b in bar:
+            g = _generator(config.seed, epoch, b)
+            chosen = order[b * config.batch_size:(b + 1) * config.batch_size]
+            phi, eta = train_set.phi[chosen], train_set.eta[chosen]
+            if config.augment:
+                phi = augment(phi, torch.randint(0, 16, (len(chosen),), generator=g))
+            noise = torch.randn(phi[:, :n_input].shape, generator=g) * config.noise_std
+            mine = slice(world.rank * local, (world.rank + 1) * local)
+            phi, eta, noise = phi[mine].to(device), eta[mine].to(device), noise[mine].to(device)
+            inputs = inject_noise(phi[:, :n_input], noise)
+            with torch.autocast(device.type, dtype=torch.bfloat16,
+                                enabled=config.precision == "bfloat16"):
+                predicted = net(inputs, eta, n_input=n_input, n_frames=T)
+            loss, terms = sequence_loss(predicted, phi[:, n_input:], eta,
+                                        weights=config.weights, physics=physics)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            sums += torch.tensor([loss.item(), *(terms[k].item() for k in _TERMS)],
+                                 dtype=torch.float64)
+            bar.set_postfix(loss=f"{loss.item():.3e}", n_input=n_input)
+        bar.close()
+        train_stats = world.sum(sums) / (n_batches * world.world)
+        validation = _validate(model, val_set, config, physics, device, world)
+        wall += time.perf_counter() - began
+        record = {
+            "epoch": epoch + 1, "n_input": n_input, "seconds": time.perf_counter() - began,
+            "train": dict(zip(("loss", *_TERMS), train_stats.tolist(), strict=True)),
+            "validation": validation,
+        }
+        history.append(record)
+        if world.main:
+            if validation["loss"] < best:
+                best = validation["loss"]
+                save_checkpoint(out, model, _card(config, data_info, history, wall, device))
+            _save_state(state_path, model, optimizer, config, history, wall)
+            (out / "history.json").write_text(json.dumps(history, indent=1))
+            log.info("epoch %d: train %.3e, validation %.3e (n_input %d)", epoch + 1,
+                     record["train"]["loss"], validation["loss"], n_input)
+    if world.active:
+        dist.barrier()
+    return history
+
+
+_TERMS = ("phi", "grad", "free_energy")
+
+
+def _generator(seed: int, epoch: int, batch: int) -> torch.Generator:
+    key = np.random.SeedSequence([seed, epoch, batch + 1]).generate_state(1, np.uint64)[0]
+    return torch.Generator().manual_seed(int(key >> np.uint64(1)))
+
+
+@torch.no_grad()
+def _validate(model, val_set, config, physics, device, world, batch: int = 8) -> dict:
+    """Full rollouts from φ_0 on (this process's share of) the validation sequences."""
+    model.eval()
+    T = val_set.n_frames
+    sums = torch.zeros(4, dtype=torch.float64)
+    abs_error = torch.zeros(T, dtype=torch.float64)
+    for start in range(0, val_set.n, batch):
+        phi = val_set.phi[start:start + batch].to(device)
+        eta = val_set.eta[start:start + batch].to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16,
+                            enabled=config.precision == "bfloat16"):
+            predicted = model(phi[:, :1], eta, n_input=1, n_frames=T)
+        loss, terms = sequence_loss(predicted, phi[:, 1:], eta, weights=config.weights,
+                                    physics=physics)
+        n = len(phi)
+        sums += n * torch.tensor([loss.item(), *(terms[k].item() for k in _TERMS)],
+                                 dtype=torch.float64)
+        abs_error += (predicted.float() - phi[:, 1:]).abs().mean(dim=(-2, -1)).sum(0).double().cpu()
+    count = world.sum(torch.tensor([float(val_set.n)], dtype=torch.float64))
+    stats = world.sum(sums) / count
+    mae = world.sum(abs_error) / count
+    out = dict(zip(("loss", *_TERMS), stats.tolist(), strict=True))
+    out["mae"] = mae.tolist()  # per predicted frame 1..T
+    return out
+
+
+def _card(config: TrainConfig, data_info: dict, history: list[dict], wall: float,
+          device: torch.device) -> dict:
+    best = min(history, key=lambda h: h["validation"]["loss"])
+    mae = best["validation"]["mae"]
+    frames = sorted({f for f in (10, 50, 99, len(mae)) if f <= len(mae)})
+    return {
+        "preset": config.preset,
+        "recipe": config.to_dict(),
+        "dataset": data_info,
+        "epochs_trained": len(history),
+        "best_epoch": best["epoch"],
+        "wall_seconds": round(wall, 1),
+        "environment": environment(device),
+        "validation": {
+            "loss": best["validation"]["loss"],
+            "mae_at_frame": {str(f): mae[f - 1] for f in frames},
+        },
+    }
+
+
+def _save_state(path: Path, model, optimizer, config, history, wall) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "config": json.dumps(config.to_dict()), "history": json.dumps(history),
+                "wall": wall}, tmp)
+    os.replace(tmp, path)

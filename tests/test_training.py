@@ -1,0 +1,122 @@
+"""Training: curriculum, augmentations as physics symmetries, resume, multi-process equality."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from spinodal import PhaseFieldModel
+from spinodal.checkpoint import load_model
+from spinodal.datasets import write_sequences
+from spinodal.initial import initial_state
+from spinodal.model import ModelConfig
+from spinodal.training import TrainConfig, augment, curriculum_inputs, inject_noise, train
+
+
+def test_curriculum_ramps_from_all_true_frames_to_one():
+    T, ramp = 99, 10
+    schedule = [curriculum_inputs(e, T, ramp) for e in range(15)]
+    assert schedule[0] == 99  # sees 99 true frames, predicts only the last (Sec. 2.3)
+    assert all(a >= b for a, b in zip(schedule, schedule[1:], strict=False))
+    assert schedule[ramp:] == [1] * (15 - ramp)
+    assert curriculum_inputs(0, T, 0) == 1  # no curriculum
+
+
+def test_every_augmentation_maps_a_trajectory_to_a_trajectory():
+    """A D4 image or φ → 1-φ of a phase-field run is itself the run of the transformed initial
+    state (cubic elasticity, symmetric double well, η unchanged)."""
+    model = PhaseFieldModel()
+    phi0 = initial_state((24, 24), 0.42, 0.08, np.random.default_rng(0))
+    trajectory = torch.from_numpy(model.evolve(phi0, 0.007, 3, steps_per_frame=40,
+                                               dtype="float64"))
+    for op in range(16):
+        image = augment(trajectory[None], torch.tensor([op]))[0]
+        rerun = model.evolve(image[0], 0.007, 3, steps_per_frame=40, dtype="float64")
+        torch.testing.assert_close(rerun, image, atol=1e-10, rtol=0)
+    ops = augment(trajectory[None].repeat(16, 1, 1, 1), torch.arange(16))
+    assert len({tuple(o.flatten()[:50].tolist()) for o in ops}) == 16  # all distinct
+
+
+def test_noise_injection_conserves_mass():
+    phi = torch.rand(2, 3, 16, 16, dtype=torch.float64)
+    noisy = inject_noise(phi, 1e-3 * torch.randn_like(phi))
+    torch.testing.assert_close(noisy.mean((-2, -1)), phi.mean((-2, -1)))
+    assert (noisy - phi).abs().max() > 0
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory):
+    """10 short phase-field sequences on 16², 2 of them validation."""
+    model = PhaseFieldModel()
+    rng = np.random.default_rng(1)
+    phi0 = np.stack([initial_state((16, 16), rng.uniform(0.3, 0.7), 0.1, rng)
+                     for _ in range(10)])
+    eta = rng.uniform(0, 0.01, 10)
+    phi = model.evolve(phi0, eta, 4, steps_per_frame=50)
+    validation = np.zeros(10, bool)
+    validation[[3, 7]] = True
+    return write_sequences(tmp_path_factory.mktemp("data") / "train.h5", phi, eta=eta,
+                           validation=validation)
+
+
+def _config(**overrides):
+    base = TrainConfig(epochs=3, curriculum_epochs=2, batch_size=4, learning_rate=3e-3,
+                       model=ModelConfig(hidden_channels=4, kernel_size=3))
+    return TrainConfig(**{**base.__dict__, **overrides})
+
+
+def test_interrupted_training_resumes_to_the_same_result(small_data, tmp_path):
+    full = train(_config(), small_data, tmp_path / "full", progress=False)
+    train(_config(epochs=2), small_data, tmp_path / "part", progress=False)  # "interrupted"
+    with pytest.raises(ValueError, match="different configuration"):
+        train(_config(seed=5), small_data, tmp_path / "part", resume=True, progress=False)
+    resumed = train(_config(), small_data, tmp_path / "part", resume=True, progress=False)
+    assert [h["train"]["loss"] for h in resumed] == [h["train"]["loss"] for h in full]
+    a = torch.load(tmp_path / "full" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "part" / "last.pt", weights_only=True)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(FileExistsError, match="resume"):
+        train(_config(), small_data, tmp_path / "full", progress=False)
+
+
+def test_checkpoint_card_and_history(small_data, tmp_path):
+    history = train(_config(), small_data, tmp_path / "run", progress=False)
+    card = json.loads((tmp_path / "run" / "card.json").read_text())
+    best = min(history, key=lambda h: h["validation"]["loss"])
+    assert card["best_epoch"] == best["epoch"] and card["epochs_trained"] == 3
+    assert card["dataset"]["train_sequences"] == 8 and card["dataset"]["validation_sequences"] == 2
+    assert len(best["validation"]["mae"]) == 4
+    model = load_model(tmp_path / "run")
+    assert model.config.hidden_channels == 4 and not model.training
+    assert [h["n_input"] for h in history] == [4, 2, 1]
+
+
+@pytest.mark.slow
+def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
+    """DDP over 2 gloo processes, each with half of the global batch, follows the
+    single-process run with the same global batch (up to the order of float sums)."""
+    config = _config(epochs=2)
+    train(config, small_data, tmp_path / "one", progress=False, device="cpu")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        "from spinodal.model import ModelConfig\n"
+        "from spinodal.training import TrainConfig, train\n"
+        "config = TrainConfig(epochs=2, curriculum_epochs=2, batch_size=4, learning_rate=3e-3,"
+        " model=ModelConfig(hidden_channels=4, kernel_size=3))\n"
+        "train(config, sys.argv[1], sys.argv[2], progress=False, device='cpu')\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--master-port", "29517", str(script), str(small_data), str(tmp_path / "two")],
+        check=True, env=env, capture_output=True, timeout=300,
+    )
+    a = torch.load(tmp_path / "one" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "two" / "last.pt", weights_only=True)["model"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=1e-5, rtol=1e-4)
