@@ -175,7 +175,11 @@ def test_stiffness_tensor_symmetries_and_stability(constants):
     mandel = np.array([[np.einsum("ij,ijkl,kl->", a, C, b) for b in basis] for a in basis])
     eig = np.linalg.eigvalsh(mandel)
     expected = sorted(
-        [constants["C11"] + constants["C12"], constants["C11"] - constants["C12"], 2 * constants["C44"]]
+        [
+            constants["C11"] + constants["C12"],
+            constants["C11"] - constants["C12"],
+            2 * constants["C44"],
+        ]
     )
     np.testing.assert_allclose(eig, expected, rtol=1e-12)
     assert eig.min() > 0

@@ -8,6 +8,8 @@ import torch
 
 from spinodal import PhaseFieldModel
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 def _smooth_field(shape, seed=0, mean=0.45, amplitude=0.25, cutoff=0.8):
     """A random smooth periodic field (float64): white noise low-pass filtered in Fourier space."""
@@ -118,13 +120,15 @@ def test_energies_match_full_spectrum_parseval(shape):
 
 
 def test_single_mode_energies_analytic():
-    """For φ = φ̄ + a cos(q·x) with a non-axis wavevector, ⟨κ/2|∇φ|²⟩ = κ a² q²/4 and
-    ⟨ρ⟩ = η² tr B(q̂) a²/4 exactly (the ½ of Eq. 3 and the cos² average)."""
+    """For φ = φ̄ + a cos(q·x) with a non-axis wavevector on a non-square grid with dx ≠ 1,
+    ⟨κ/2|∇φ|²⟩ = κ a² q²/4 and ⟨ρ⟩ = η² tr B(q̂) a²/4 exactly (the ½ of Eq. 3 and the cos²
+    average). On a 40 × 48 grid q_x = 2π k_x/(W dx) and q_y = 2π k_y/(H dx), so mixing up
+    axis -1 (x, W) and axis -2 (y, H) changes |q| and fails."""
     m = PhaseFieldModel(dx=0.5)
-    N, a, eta = 48, 0.1, 0.01
-    k = np.array([3, -5])
-    q = 2 * np.pi * k / (N * m.dx)
-    y, x = np.meshgrid(np.arange(N) * m.dx, np.arange(N) * m.dx, indexing="ij")
+    H, W, a, eta = 40, 48, 0.1, 0.01
+    k = np.array([3, -5])  # (kx, ky)
+    q = 2 * np.pi * k / (np.array([W, H]) * m.dx)
+    y, x = np.meshgrid(np.arange(H) * m.dx, np.arange(W) * m.dx, indexing="ij")
     phi = 0.4 + a * np.cos(q[0] * x + q[1] * y)
     energies = m.free_energy(phi, eta)
     assert float(energies["gradient"]) == pytest.approx(m.kappa * a**2 * (q @ q) / 4, rel=1e-12)
@@ -133,7 +137,9 @@ def test_single_mode_energies_analytic():
     )
 
 
-@pytest.mark.parametrize("direction, trB", [((1, 0), 2.25e4), ((0, 1), 2.25e4), ((1, 1), 3.6e5 / 7)])
+@pytest.mark.parametrize(
+    "direction, trB", [((1, 0), 2.25e4), ((0, 1), 2.25e4), ((1, 1), 3.6e5 / 7)]
+)
 def test_laminate_elastic_energy_is_profile_independent(direction, trB):
     """A laminate (φ varying only along n) has elastic energy ½ η² tr B(n) var(φ) whatever its
     profile (all its Fourier modes share the direction n): the coherent-elasticity result that
@@ -183,7 +189,9 @@ def test_elastic_terms_ignore_the_mean_composition():
     assert float(m.free_energy(shifted, eta)["elastic"]) == pytest.approx(
         float(m.free_energy(phi, eta)["elastic"]), rel=1e-12
     )
-    assert float(m.free_energy(np.full((16, 16), 0.3), eta)["elastic"]) == pytest.approx(0, abs=1e-20)
+    assert float(m.free_energy(np.full((16, 16), 0.3), eta)["elastic"]) == pytest.approx(
+        0, abs=1e-20
+    )
 
 
 def test_batched_misfits_and_kinds():

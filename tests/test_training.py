@@ -120,3 +120,15 @@ def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
     b = torch.load(tmp_path / "two" / "last.pt", weights_only=True)["model"]
     for key in a:
         torch.testing.assert_close(a[key], b[key], atol=1e-5, rtol=1e-4)
+
+
+def test_streaming_from_the_file_equals_training_in_memory(small_data, tmp_path, monkeypatch):
+    """Large datasets are read batch by batch instead of held in memory: same result."""
+    from spinodal import training
+
+    in_memory = train(_config(epochs=1), small_data, tmp_path / "memory", progress=False)
+    monkeypatch.setattr(training._Sequences, "IN_MEMORY_BYTES", 0)
+    streamed = train(_config(epochs=1), small_data, tmp_path / "stream", progress=False)
+    for a, b in zip(streamed, in_memory, strict=True):
+        a.pop("seconds"), b.pop("seconds")
+        assert a == b

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["ModelConfig", "ConvGRUCell", "CRNN", "periodic_laplacian", "periodic_divergence"]
@@ -90,7 +89,7 @@ class _Gate(nn.Sequential):
 
 
 class ConvGRUCell(nn.Module):
-    """A convolutional GRU cell [Ballas et al. 2016] with circular padding.
+    """A convolutional GRU cell (the convGRU of Fig. 2) with circular padding.
 
     r = σ(G_r([x, h])), z = σ(G_z([x, h])), h̃ = tanh(G_h([x, r ⊙ h])), h' = (1 - z) ⊙ h + z ⊙ h̃,
     each G a gate (k×k conv, tanh, 1×1 conv). Shapes: x [B, C_in, H, W], h [B, C, H, W].
@@ -163,8 +162,9 @@ class CRNN(nn.Module):
         for cell, h in zip(self.cells, hidden, strict=True):
             x = cell(x, h)
             new_hidden.append(x)
-        out = self.head(x).float()
-        base = phi.float()
+        work = torch.promote_types(phi.dtype, torch.float32)  # bfloat16 autocast → float32
+        out = self.head(x).to(work)
+        base = phi.to(work)
         if self.config.output == "mu":
             nxt = base + periodic_laplacian(out[:, 0])
         elif self.config.output == "flux":

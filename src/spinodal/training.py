@@ -145,17 +145,34 @@ def file_hash(path: str | Path, block: int = 1 << 24) -> str:
 
 
 class _Sequences:
-    """Training sequences held in memory as float32 [S, T+1, H, W] with misfits [S]."""
+    """Training or validation sequences [S, T+1, H, W] float32 with misfits [S].
+
+    Held in memory when they take less than ``IN_MEMORY_BYTES``, otherwise read from the file
+    batch by batch (the paper's 1600 training sequences take 10 GB).
+    """
+
+    IN_MEMORY_BYTES = 4 << 30
 
     def __init__(self, ds: SequenceDataset, indices: np.ndarray, frames: int | None):
         stop = ds.n_frames + 1 if frames is None else min(frames + 1, ds.n_frames + 1)
-        self.phi = torch.from_numpy(ds.read(indices, slice(0, stop))) if len(indices) else None
-        self.eta = torch.from_numpy(ds.eta[indices].astype(np.float32))
-        self.n = len(indices)
+        self.frames = slice(0, stop)
+        self.indices = np.asarray(indices)
+        self.eta = torch.from_numpy(ds.eta[self.indices].astype(np.float32))
+        self.n = len(self.indices)
+        self.n_frames = stop - 1
+        self.size = ds.size
+        nbytes = self.n * stop * ds.size**2 * 4
+        self._ds = ds if nbytes > self.IN_MEMORY_BYTES else None
+        self._phi = None if self._ds or not self.n else torch.from_numpy(
+            ds.read(self.indices, self.frames))
 
-    @property
-    def n_frames(self) -> int:
-        return self.phi.shape[1] - 1
+    def take(self, positions) -> tuple[torch.Tensor, torch.Tensor]:
+        """(φ [b, T+1, H, W], η [b]) of the sequences at ``positions`` (0..n-1)."""
+        positions = torch.as_tensor(positions)
+        if self._phi is not None:
+            return self._phi[positions], self.eta[positions]
+        phi = self._ds.read(self.indices[positions.numpy()], self.frames)
+        return torch.from_numpy(phi), self.eta[positions]
 
 
 class _Distributed:
@@ -213,7 +230,8 @@ def train(
     if config.batch_size % world.world:
         raise ValueError(f"batch_size {config.batch_size} must be divisible by the "
                          f"{world.world} processes")
-    with open_dataset(data) as ds:
+    ds = open_dataset(data)
+    try:
         train_idx = ds.train_indices()
         if config.max_sequences is not None:
             train_idx = train_idx[: config.max_sequences]
@@ -226,6 +244,14 @@ def train(
         data_info = {"path": str(data), "hash": file_hash(data), "preset": ds.attrs["preset"],
                      "split": ds.attrs["split"], "train_sequences": int(len(train_idx)),
                      "validation_sequences": int(len(val_idx)), "size": ds.size}
+        return _fit(config, train_set, val_set, physics, data_info, out, state_path, device,
+                    world, resume, progress)
+    finally:
+        ds.close()
+
+
+def _fit(config, train_set, val_set, physics, data_info, out, state_path, device, world, resume,
+         progress) -> list[dict]:
     T = train_set.n_frames
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
@@ -266,12 +292,15 @@ def train(
         for b in bar:
             g = _generator(config.seed, epoch, b)
             chosen = order[b * config.batch_size:(b + 1) * config.batch_size]
-            phi, eta = train_set.phi[chosen], train_set.eta[chosen]
-            if config.augment:
-                phi = augment(phi, torch.randint(0, 16, (len(chosen),), generator=g))
-            noise = torch.randn(phi[:, :n_input].shape, generator=g) * config.noise_std
+            # random choices for the whole global batch, then this process's share
+            ops = torch.randint(0, 16, (len(chosen),), generator=g)
+            noise = torch.randn((len(chosen), n_input, train_set.size, train_set.size),
+                                generator=g) * config.noise_std
             mine = slice(world.rank * local, (world.rank + 1) * local)
-            phi, eta, noise = phi[mine].to(device), eta[mine].to(device), noise[mine].to(device)
+            phi, eta = train_set.take(chosen[mine])
+            if config.augment:
+                phi = augment(phi, ops[mine])
+            phi, eta, noise = phi.to(device), eta.to(device), noise[mine].to(device)
             inputs = inject_noise(phi[:, :n_input], noise)
             with torch.autocast(device.type, dtype=torch.bfloat16,
                                 enabled=config.precision == "bfloat16"):
@@ -323,8 +352,8 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
     sums = torch.zeros(4, dtype=torch.float64)
     abs_error = torch.zeros(T, dtype=torch.float64)
     for start in range(0, val_set.n, batch):
-        phi = val_set.phi[start:start + batch].to(device)
-        eta = val_set.eta[start:start + batch].to(device)
+        phi, eta = val_set.take(range(start, min(start + batch, val_set.n)))
+        phi, eta = phi.to(device), eta.to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16,
                             enabled=config.precision == "bfloat16"):
             predicted = model(phi[:, :1], eta, n_input=1, n_frames=T)
