@@ -21,9 +21,27 @@ def test_every_command_and_option_has_help():
 
 def test_simulate_writes_the_trajectory_and_parameters(tmp_path):
     out = tmp_path / "run.h5"
-    code = main(["simulate", "--size", "32", "--phi-mean", "0.5", "--eta", "0.006",
-                 "--frames", "3", "--seed", "7", "--amplitude", "0.05",
-                 "--steps-per-frame", "20", "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            "--size",
+            "32",
+            "--phi-mean",
+            "0.5",
+            "--eta",
+            "0.006",
+            "--frames",
+            "3",
+            "--seed",
+            "7",
+            "--amplitude",
+            "0.05",
+            "--steps-per-frame",
+            "20",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     with h5py.File(out) as f:
         phi = f["phi"][...]
@@ -39,8 +57,24 @@ def test_simulate_from_an_init_file(tmp_path):
     init = tmp_path / "phi0.npy"
     np.save(init, 0.4 + 0.01 * np.random.default_rng(0).standard_normal((16, 16)))
     out = tmp_path / "run.h5"
-    assert main(["simulate", "--init", str(init), "--eta", "0", "--frames", "2",
-                 "--steps-per-frame", "5", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--init",
+                str(init),
+                "--eta",
+                "0",
+                "--frames",
+                "2",
+                "--steps-per-frame",
+                "5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with h5py.File(out) as f:
         assert f["phi"].shape == (3, 16, 16) and f.attrs["init"] == str(init)
 
@@ -49,18 +83,60 @@ def test_simulate_rejects_conflicting_options(tmp_path):
     init = tmp_path / "phi0.npy"
     np.save(init, np.full((16, 16), 0.5))
     with pytest.raises(SystemExit, match="do not also give"):
-        main(["simulate", "--init", str(init), "--phi-mean", "0.5", "--eta", "0",
-              "--frames", "1", "--out", str(tmp_path / "x.h5")])
+        main(
+            [
+                "simulate",
+                "--init",
+                str(init),
+                "--phi-mean",
+                "0.5",
+                "--eta",
+                "0",
+                "--frames",
+                "1",
+                "--out",
+                str(tmp_path / "x.h5"),
+            ]
+        )
 
 
 def test_dataset_command_and_bad_shard(tmp_path, caplog):
     out = tmp_path / "test.h5"
-    assert main(["dataset", "--preset", "tiny", "--split", "test", "--out", str(out),
-                 "--quiet", "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "dataset",
+                "--preset",
+                "tiny",
+                "--split",
+                "test",
+                "--out",
+                str(out),
+                "--quiet",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     with open_dataset(out) as ds:
         assert ds.attrs["preset"] == "tiny" and len(ds) == 4
-    assert main(["dataset", "--preset", "tiny", "--split", "test", "--out",
-                 str(tmp_path / "y.h5"), "--shard", "3/2"]) == 2
+    assert (
+        main(
+            [
+                "dataset",
+                "--preset",
+                "tiny",
+                "--split",
+                "test",
+                "--out",
+                str(tmp_path / "y.h5"),
+                "--shard",
+                "3/2",
+            ]
+        )
+        == 2
+    )
     assert "shard" in caplog.text
 
 

@@ -44,8 +44,9 @@ def _assert_same_contents(a, b, ignore_attrs=()):
 
 @pytest.fixture(scope="module")
 def train_file(tmp_path_factory):
-    return generate_split(MULTI, "train", tmp_path_factory.mktemp("d") / "train.h5",
-                          progress=False, device="cpu")
+    return generate_split(
+        MULTI, "train", tmp_path_factory.mktemp("d") / "train.h5", progress=False, device="cpu"
+    )
 
 
 def test_schema_and_content(train_file):
@@ -106,8 +107,12 @@ def test_resume_after_interruption_gives_the_same_file(train_file, tmp_path, mon
 
 
 def test_shards_join_to_the_unsharded_file(train_file, tmp_path):
-    parts = [generate_split(MULTI, "train", tmp_path / f"part{k}.h5", shard=(k, 2),
-                            progress=False, device="cpu") for k in range(2)]
+    parts = [
+        generate_split(
+            MULTI, "train", tmp_path / f"part{k}.h5", shard=(k, 2), progress=False, device="cpu"
+        )
+        for k in range(2)
+    ]
     with open_dataset(parts[1]) as ds:
         assert ds.attrs["shard"] == "1/2" and ds.index[0] > 0
     joined = join_shards(parts[::-1], tmp_path / "joined.h5")

@@ -31,8 +31,7 @@ def test_every_augmentation_maps_a_trajectory_to_a_trajectory():
     state (cubic elasticity, symmetric double well, η unchanged)."""
     model = PhaseFieldModel()
     phi0 = initial_state((24, 24), 0.42, 0.08, np.random.default_rng(0))
-    trajectory = torch.from_numpy(model.evolve(phi0, 0.007, 3, steps_per_frame=40,
-                                               dtype="float64"))
+    trajectory = torch.from_numpy(model.evolve(phi0, 0.007, 3, steps_per_frame=40, dtype="float64"))
     for op in range(16):
         image = augment(trajectory[None], torch.tensor([op]))[0]
         rerun = model.evolve(image[0], 0.007, 3, steps_per_frame=40, dtype="float64")
@@ -53,19 +52,24 @@ def small_data(tmp_path_factory):
     """10 short phase-field sequences on 16², 2 of them validation."""
     model = PhaseFieldModel()
     rng = np.random.default_rng(1)
-    phi0 = np.stack([initial_state((16, 16), rng.uniform(0.3, 0.7), 0.1, rng)
-                     for _ in range(10)])
+    phi0 = np.stack([initial_state((16, 16), rng.uniform(0.3, 0.7), 0.1, rng) for _ in range(10)])
     eta = rng.uniform(0, 0.01, 10)
     phi = model.evolve(phi0, eta, 4, steps_per_frame=50)
     validation = np.zeros(10, bool)
     validation[[3, 7]] = True
-    return write_sequences(tmp_path_factory.mktemp("data") / "train.h5", phi, eta=eta,
-                           validation=validation)
+    return write_sequences(
+        tmp_path_factory.mktemp("data") / "train.h5", phi, eta=eta, validation=validation
+    )
 
 
 def _config(**overrides):
-    base = TrainConfig(epochs=3, curriculum_epochs=2, batch_size=4, learning_rate=3e-3,
-                       model=ModelConfig(hidden_channels=4, kernel_size=3))
+    base = TrainConfig(
+        epochs=3,
+        curriculum_epochs=2,
+        batch_size=4,
+        learning_rate=3e-3,
+        model=ModelConfig(hidden_channels=4, kernel_size=3),
+    )
     return TrainConfig(**{**base.__dict__, **overrides})
 
 
@@ -112,9 +116,22 @@ def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-         "--master-port", "29517", str(script), str(small_data), str(tmp_path / "two")],
-        check=True, env=env, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29517",
+            str(script),
+            str(small_data),
+            str(tmp_path / "two"),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
     )
     a = torch.load(tmp_path / "one" / "last.pt", weights_only=True)["model"]
     b = torch.load(tmp_path / "two" / "last.pt", weights_only=True)["model"]

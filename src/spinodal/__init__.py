@@ -25,5 +25,7 @@ __all__ = [
     "PRESETS",
     "Preset",
     "get_preset",
+    "load_model",
+    "rollout",
     "__version__",
 ]

@@ -29,28 +29,51 @@ def _add_simulate(sub) -> None:
         ),
     )
     p.add_argument("--size", type=int, help="side N of the N x N periodic domain (grid spacings)")
-    p.add_argument("--phi-mean", type=float,
-                   help="mean composition <phi> of the Perlin initial state (e.g. 0.5)")
-    p.add_argument("--eta", type=float, required=True,
-                   help="misfit eta as a fraction (0.006 = 0.6%%)")
+    p.add_argument(
+        "--phi-mean",
+        type=float,
+        help="mean composition <phi> of the Perlin initial state (e.g. 0.5)",
+    )
+    p.add_argument(
+        "--eta", type=float, required=True, help="misfit eta as a fraction (0.006 = 0.6%%)"
+    )
     p.add_argument("--frames", type=int, required=True, help="number of frames T after frame 0")
-    p.add_argument("--init", type=Path,
-                   help="initial state from a .npy file [N, N] instead of Perlin noise")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed of the Perlin state, of the drawn amplitude and of the noise "
-                        "(default 0)")
-    p.add_argument("--amplitude", type=float,
-                   help="peak Perlin amplitude a, |phi0 - <phi>| <= |a| (default: drawn from "
-                        "N(0, 0.1^2) as in the paper)")
-    p.add_argument("--noise-std", type=float, default=0.0,
-                   help="std of mass-conserving Gaussian noise added every step (Sec. 3.2; "
-                        "default 0)")
-    p.add_argument("--steps-per-frame", type=int, default=100,
-                   help="solver steps between frames (default 100 = tau)")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                   help="floating-point precision (default float32)")
-    p.add_argument("--device", default=None,
-                   help="torch device, e.g. cpu or cuda (default: cuda if available)")
+    p.add_argument(
+        "--init", type=Path, help="initial state from a .npy file [N, N] instead of Perlin noise"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the Perlin state, of the drawn amplitude and of the noise (default 0)",
+    )
+    p.add_argument(
+        "--amplitude",
+        type=float,
+        help="peak Perlin amplitude a, |phi0 - <phi>| <= |a| (default: drawn from "
+        "N(0, 0.1^2) as in the paper)",
+    )
+    p.add_argument(
+        "--noise-std",
+        type=float,
+        default=0.0,
+        help="std of mass-conserving Gaussian noise added every step (Sec. 3.2; default 0)",
+    )
+    p.add_argument(
+        "--steps-per-frame",
+        type=int,
+        default=100,
+        help="solver steps between frames (default 100 = tau)",
+    )
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float64"),
+        default="float32",
+        help="floating-point precision (default float32)",
+    )
+    p.add_argument(
+        "--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if available)"
+    )
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
     p.set_defaults(run=_run_simulate)
 
@@ -64,8 +87,10 @@ def _run_simulate(args) -> None:
     rng = np.random.default_rng(args.seed)
     if args.init is not None:
         if args.phi_mean is not None or args.amplitude is not None:
-            raise SystemExit("--init takes the initial state from a file: do not also give "
-                             "--phi-mean or --amplitude")
+            raise SystemExit(
+                "--init takes the initial state from a file: do not also give "
+                "--phi-mean or --amplitude"
+            )
         phi0 = np.load(args.init)
         if phi0.ndim != 2:
             raise SystemExit(f"--init must hold one field [N, N], got shape {phi0.shape}")
@@ -73,21 +98,42 @@ def _run_simulate(args) -> None:
     else:
         if args.size is None or args.phi_mean is None:
             raise SystemExit("give --size and --phi-mean for a Perlin initial state (or --init)")
-        amplitude = (args.amplitude if args.amplitude is not None
-                     else float(rng.normal(0.0, InitialState().amplitude_std)))
+        amplitude = (
+            args.amplitude
+            if args.amplitude is not None
+            else float(rng.normal(0.0, InitialState().amplitude_std))
+        )
         phi_mean = args.phi_mean
         phi0 = initial_state((args.size, args.size), phi_mean, amplitude, rng)
     model = PhaseFieldModel()
     device = args.device or _default_device()
-    phi = model.evolve(phi0, args.eta, args.frames, steps_per_frame=args.steps_per_frame,
-                       noise_std=args.noise_std, seed=args.seed, dtype=args.dtype, device=device)
-    write_trajectory(args.out, phi, {
-        "phi_mean": phi_mean, "eta": args.eta, "seed": args.seed, "amplitude": amplitude,
-        "noise_std": args.noise_std, "steps_per_frame": args.steps_per_frame,
-        "tau": args.steps_per_frame * model.dt, "dtype": args.dtype, "device": str(device),
-        "init": str(args.init) if args.init else "perlin",
-        "model": json.dumps(model.to_dict(), sort_keys=True),
-    })
+    phi = model.evolve(
+        phi0,
+        args.eta,
+        args.frames,
+        steps_per_frame=args.steps_per_frame,
+        noise_std=args.noise_std,
+        seed=args.seed,
+        dtype=args.dtype,
+        device=device,
+    )
+    write_trajectory(
+        args.out,
+        phi,
+        {
+            "phi_mean": phi_mean,
+            "eta": args.eta,
+            "seed": args.seed,
+            "amplitude": amplitude,
+            "noise_std": args.noise_std,
+            "steps_per_frame": args.steps_per_frame,
+            "tau": args.steps_per_frame * model.dt,
+            "dtype": args.dtype,
+            "device": str(device),
+            "init": str(args.init) if args.init else "perlin",
+            "model": json.dumps(model.to_dict(), sort_keys=True),
+        },
+    )
     log.info("wrote %s: phi %s", args.out, phi.shape)
 
 
@@ -103,12 +149,18 @@ def _add_dataset(sub) -> None:
             "k-th of n parts, joined afterwards with 'spinodal join'."
         ),
     )
-    p.add_argument("--preset", choices=sorted(PRESETS), default="small",
-                   help="scale (default small)")
-    p.add_argument("--split", choices=(*SPLIT_NAMES, "all"), required=True,
-                   help="which split; 'all' writes every split as OUT/SPLIT.h5")
-    p.add_argument("--out", type=Path, required=True,
-                   help="output HDF5 file (a directory with --split all)")
+    p.add_argument(
+        "--preset", choices=sorted(PRESETS), default="small", help="scale (default small)"
+    )
+    p.add_argument(
+        "--split",
+        choices=(*SPLIT_NAMES, "all"),
+        required=True,
+        help="which split; 'all' writes every split as OUT/SPLIT.h5",
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, help="output HDF5 file (a directory with --split all)"
+    )
     p.add_argument("--shard", default="0/1", help="produce part k of n, as k/n (default 0/1)")
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -127,14 +179,18 @@ def _run_dataset(args) -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         targets = [(args.split, args.out)]
     for name, out in targets:
-        generate_split(args.preset, name, out, shard=shard, device=args.device,
-                       progress=not args.quiet)
+        generate_split(
+            args.preset, name, out, shard=shard, device=args.device, progress=not args.quiet
+        )
         log.info("wrote %s", out)
 
 
 def _add_join(sub) -> None:
-    p = sub.add_parser("join", help="join the shards of a split into one file",
-                       description="Join files made with 'spinodal dataset --shard k/n'.")
+    p = sub.add_parser(
+        "join",
+        help="join the shards of a split into one file",
+        description="Join files made with 'spinodal dataset --shard k/n'.",
+    )
     p.add_argument("parts", nargs="+", type=Path, help="shard files, in any order")
     p.add_argument("--out", type=Path, required=True, help="the joined HDF5 file")
     p.set_defaults(run=_run_join)
@@ -148,36 +204,71 @@ def _run_join(args) -> None:
 
 
 def _add_bench(sub) -> None:
-    p = sub.add_parser("bench", help="benchmarks measured side by side in one run",
-                       description="Performance benchmarks; they print ratios, never assert.")
+    p = sub.add_parser(
+        "bench",
+        help="benchmarks measured side by side in one run",
+        description="Performance benchmarks; they print ratios, never assert.",
+    )
     what = p.add_subparsers(dest="what", required=True)
-    s = what.add_parser("solver", help="solver step vs an FFT pair; projected paper-scale times",
-                        description="Time one solver step against one rfft2 + irfft2 of the same "
-                                    "batch, interleaved, and project the paper preset's "
-                                    "generation time on this device.")
-    s.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512],
-                   help="domain sides to time (default 128 256 512)")
-    s.add_argument("--batch", type=int, default=None,
-                   help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)")
+    s = what.add_parser(
+        "solver",
+        help="solver step vs an FFT pair; projected paper-scale times",
+        description="Time one solver step against one rfft2 + irfft2 of the same "
+        "batch, interleaved, and project the paper preset's "
+        "generation time on this device.",
+    )
+    s.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[128, 256, 512],
+        help="domain sides to time (default 128 256 512)",
+    )
+    s.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)",
+    )
     s.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     s.set_defaults(run=_run_bench_solver)
-    m = what.add_parser("model", help="CRNN frame vs solver tau (the paper's speed-up, Sec. 2.3)",
-                        description="Time one CRNN frame against one phase-field tau (100 solver "
-                                    "steps) of the same fields, interleaved, for each size with "
-                                    "one field and for the smallest size with a batch; print "
-                                    "frames per second and the speed-up.")
-    m.add_argument("--model", type=Path, default=None,
-                   help="checkpoint folder (default: an untrained CRNN; the cost does not "
-                        "depend on the weights)")
-    m.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512],
-                   help="domain sides to time (default 128 256 512)")
-    m.add_argument("--batch", type=int, default=8,
-                   help="fields of the batched run at the smallest size (default 8; 1: none)")
-    m.add_argument("--device", default=None,
-                   help="torch device of the CRNN (default: cuda if available)")
-    m.add_argument("--solver-device", default=None,
-                   help="torch device of the solver (default: --device; the paper compares "
-                        "the CRNN on a GPU with the solver on a CPU)")
+    m = what.add_parser(
+        "model",
+        help="CRNN frame vs solver tau (the paper's speed-up, Sec. 2.3)",
+        description="Time one CRNN frame against one phase-field tau (100 solver "
+        "steps) of the same fields, interleaved, for each size with "
+        "one field and for the smallest size with a batch; print "
+        "frames per second and the speed-up.",
+    )
+    m.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="checkpoint folder (default: an untrained CRNN; the cost does not "
+        "depend on the weights)",
+    )
+    m.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[128, 256, 512],
+        help="domain sides to time (default 128 256 512)",
+    )
+    m.add_argument(
+        "--batch",
+        type=int,
+        default=8,
+        help="fields of the batched run at the smallest size (default 8; 1: none)",
+    )
+    m.add_argument(
+        "--device", default=None, help="torch device of the CRNN (default: cuda if available)"
+    )
+    m.add_argument(
+        "--solver-device",
+        default=None,
+        help="torch device of the solver (default: --device; the paper compares "
+        "the CRNN on a GPU with the solver on a CPU)",
+    )
     m.set_defaults(run=_run_bench_model)
 
 
@@ -209,8 +300,12 @@ def _add_train(sub) -> None:
             "Several processes: torchrun --nproc-per-node N -m spinodal.cli train ..."
         ),
     )
-    p.add_argument("--preset", choices=sorted(PRESETS), default="small",
-                   help="recipe (epochs, batch, loss weights, ...) to use (default small)")
+    p.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="small",
+        help="recipe (epochs, batch, loss weights, ...) to use (default small)",
+    )
     p.add_argument("--data", type=Path, required=True, help="dataset file of the 'train' split")
     p.add_argument("--out", type=Path, required=True, help="output checkpoint folder")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -218,15 +313,26 @@ def _add_train(sub) -> None:
     p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     p.add_argument("--curriculum-epochs", type=int, help="override the curriculum ramp length")
     p.add_argument("--batch-size", type=int, help="override the global batch size")
-    p.add_argument("--frames", type=int,
-                   help="train on the first FRAMES+1 frames of each sequence (default: all)")
+    p.add_argument(
+        "--frames",
+        type=int,
+        help="train on the first FRAMES+1 frames of each sequence (default: all)",
+    )
     p.add_argument("--max-sequences", type=int, help="use at most this many training sequences")
-    p.add_argument("--output", choices=("mu", "flux", "direct"), default="mu",
-                   help="output layer (default mu, the paper's Eq. 10)")
+    p.add_argument(
+        "--output",
+        choices=("mu", "flux", "direct"),
+        default="mu",
+        help="output layer (default mu, the paper's Eq. 10)",
+    )
     p.add_argument("--lambda-grad", type=float, help="override the weight of L_grad (0: off)")
     p.add_argument("--lambda-f", type=float, help="override the weight of L_f (0: off)")
-    p.add_argument("--precision", choices=("float32", "bfloat16"), default="float32",
-                   help="autocast precision of the network (default float32)")
+    p.add_argument(
+        "--precision",
+        choices=("float32", "bfloat16"),
+        default="float32",
+        help="autocast precision of the network (default float32)",
+    )
     p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_train)
@@ -236,23 +342,36 @@ def _run_train(args) -> None:
     import dataclasses
 
     from .losses import LossWeights
-    from .model import ModelConfig
     from .training import TrainConfig, train
 
-    config = TrainConfig.from_preset(args.preset, precision=args.precision, seed=args.seed,
-                                     frames=args.frames, max_sequences=args.max_sequences)
-    overrides = {name: value for name, value in (
-        ("epochs", args.epochs), ("curriculum_epochs", args.curriculum_epochs),
-        ("batch_size", args.batch_size)) if value is not None}
+    config = TrainConfig.from_preset(
+        args.preset,
+        precision=args.precision,
+        seed=args.seed,
+        frames=args.frames,
+        max_sequences=args.max_sequences,
+    )
+    overrides = {
+        name: value
+        for name, value in (
+            ("epochs", args.epochs),
+            ("curriculum_epochs", args.curriculum_epochs),
+            ("batch_size", args.batch_size),
+        )
+        if value is not None
+    }
     weights = config.weights
     if args.lambda_grad is not None or args.lambda_f is not None:
         weights = LossWeights(
-            1.0, weights.grad if args.lambda_grad is None else args.lambda_grad,
-            weights.free_energy if args.lambda_f is None else args.lambda_f)
+            1.0,
+            weights.grad if args.lambda_grad is None else args.lambda_grad,
+            weights.free_energy if args.lambda_f is None else args.lambda_f,
+        )
     model = dataclasses.replace(config.model, output=args.output)
     config = dataclasses.replace(config, weights=weights, model=model, **overrides)
-    train(config, args.data, args.out, device=args.device, resume=args.resume,
-          progress=not args.quiet)
+    train(
+        config, args.data, args.out, device=args.device, resume=args.resume, progress=not args.quiet
+    )
 
 
 def _run_bench_model(args) -> None:
@@ -263,11 +382,14 @@ def _run_bench_model(args) -> None:
     device = args.device or _default_device()
     solver_device = args.solver_device or device
     model = load_model(args.model, device) if args.model else CRNN().to(device)
-    timings = bench_model(args.sizes, model=model, device=device, solver_device=solver_device,
-                          batch=args.batch)
+    timings = bench_model(
+        args.sizes, model=model, device=device, solver_device=solver_device, batch=args.batch
+    )
     source = str(args.model) if args.model else "untrained"
-    description = (f"{source}, {count_parameters(model):,} parameters, "
-                   f"{model.config.to_json()}, on {_device_label(device)}")
+    description = (
+        f"{source}, {count_parameters(model):,} parameters, "
+        f"{model.config.to_json()}, on {_device_label(device)}"
+    )
     print(format_model_report(timings, description, _device_label(solver_device)))
 
 
@@ -290,18 +412,32 @@ def _add_predict(sub) -> None:
         ),
     )
     p.add_argument("--model", type=Path, required=True, help="checkpoint folder")
-    p.add_argument("--init", type=Path, required=True,
-                   help="initial state(s): .npy [N, N] or [B, N, N], or an HDF5 dataset (frame 0 "
-                        "of every sequence) or 'spinodal simulate' trajectory (its frame 0)")
-    p.add_argument("--eta", type=float, default=None,
-                   help="misfit eta as a fraction (0.006 = 0.6%%) for every field (default: the "
-                        "HDF5 file's eta; required for .npy)")
-    p.add_argument("--frames", type=int, required=True,
-                   help="number of frames T to predict after frame 0")
-    p.add_argument("--every", type=int, default=1,
-                   help="record every K-th frame only; K must divide --frames (default 1)")
-    p.add_argument("--batch-size", type=int, default=16,
-                   help="fields rolled out together (default 16)")
+    p.add_argument(
+        "--init",
+        type=Path,
+        required=True,
+        help="initial state(s): .npy [N, N] or [B, N, N], or an HDF5 dataset (frame 0 "
+        "of every sequence) or 'spinodal simulate' trajectory (its frame 0)",
+    )
+    p.add_argument(
+        "--eta",
+        type=float,
+        default=None,
+        help="misfit eta as a fraction (0.006 = 0.6%%) for every field (default: the "
+        "HDF5 file's eta; required for .npy)",
+    )
+    p.add_argument(
+        "--frames", type=int, required=True, help="number of frames T to predict after frame 0"
+    )
+    p.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="record every K-th frame only; K must divide --frames (default 1)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=16, help="fields rolled out together (default 16)"
+    )
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
     p.set_defaults(run=_run_predict)
@@ -310,15 +446,25 @@ def _add_predict(sub) -> None:
 def _run_predict(args) -> None:
     from .inference import predict_to_file
 
-    out = predict_to_file(args.model, args.init, args.eta, args.frames, args.out,
-                          every=args.every, device=args.device or _default_device(),
-                          batch_size=args.batch_size)
+    out = predict_to_file(
+        args.model,
+        args.init,
+        args.eta,
+        args.frames,
+        args.out,
+        every=args.every,
+        device=args.device or _default_device(),
+        batch_size=args.batch_size,
+    )
     log.info("wrote %s", out)
 
 
 def _add_presets(sub) -> None:
-    p = sub.add_parser("presets", help="show the presets (every size and count)",
-                       description="Print a preset as JSON, or list them all.")
+    p = sub.add_parser(
+        "presets",
+        help="show the presets (every size and count)",
+        description="Print a preset as JSON, or list them all.",
+    )
     p.add_argument("name", nargs="?", help="preset to print (default: list all)")
     p.set_defaults(run=_run_presets)
 
@@ -345,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spinodal",
         description="Phase-field ground truth and deep-learning surrogate of coherent spinodal "
-                    "decomposition (Fantasia, Lanzoni et al., Adv. Theory Simul. 2026).",
+        "decomposition (Fantasia, Lanzoni et al., Adv. Theory Simul. 2026).",
     )
     parser.add_argument("--version", action="version", version=f"spinodal {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -365,8 +511,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         args.run(args)
     except (ValueError, KeyError, FileExistsError, FileNotFoundError) as error:

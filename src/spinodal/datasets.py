@@ -85,8 +85,11 @@ def _version() -> str:
 
 def _create_phi(f: h5py.File, n: int, frames: int, size: int) -> h5py.Dataset:
     return f.create_dataset(
-        "phi", shape=(n, frames, size, size), dtype=np.float32,
-        chunks=(1, 1, size, size), **_COMPRESSION,
+        "phi",
+        shape=(n, frames, size, size),
+        dtype=np.float32,
+        chunks=(1, 1, size, size),
+        **_COMPRESSION,
     )
 
 
@@ -120,11 +123,21 @@ def write_sequences(
         "validation": np.zeros(S, bool) if validation is None else validation,
     }
     base = {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "spinodal_version": _version(),
-        "preset": "custom", "preset_hash": "", "split": "custom", "split_spec": "{}",
-        "model": json.dumps(PhaseFieldModel().to_dict()), "steps_per_frame": STEPS_PER_FRAME,
-        "tau": STEPS_PER_FRAME * PhaseFieldModel().dt, "n_total": S, "shard": "0/1",
-        "generation_batch": S, "devices": "unknown", "complete": True,
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "spinodal_version": _version(),
+        "preset": "custom",
+        "preset_hash": "",
+        "split": "custom",
+        "split_spec": "{}",
+        "model": json.dumps(PhaseFieldModel().to_dict()),
+        "steps_per_frame": STEPS_PER_FRAME,
+        "tau": STEPS_PER_FRAME * PhaseFieldModel().dt,
+        "n_total": S,
+        "shard": "0/1",
+        "generation_batch": S,
+        "devices": "unknown",
+        "complete": True,
     }
     base.update(attrs or {})
     path = Path(path)
@@ -192,18 +205,25 @@ class _Plan:
 def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldModel) -> _Plan:
     spec = preset.split(split)
     size = preset.generation_batch
-    all_batches = [range(s, min(s + size, spec.n_sequences))
-                   for s in range(0, spec.n_sequences, size)]
+    all_batches = [
+        range(s, min(s + size, spec.n_sequences)) for s in range(0, spec.n_sequences, size)
+    ]
     k, n = shard
     if n > len(all_batches):
         raise ValueError(f"split {split!r} has {len(all_batches)} batches; cannot make {n} shards")
-    batches = all_batches[k * len(all_batches) // n:(k + 1) * len(all_batches) // n]
+    batches = all_batches[k * len(all_batches) // n : (k + 1) * len(all_batches) // n]
     attrs = {
-        "schema": SCHEMA, "schema_version": SCHEMA_VERSION, "preset": preset.name,
-        "preset_hash": preset.hash, "split": split, "split_spec": json.dumps(spec.to_dict(),
-                                                                             sort_keys=True),
-        "model": json.dumps(model.to_dict(), sort_keys=True), "steps_per_frame": STEPS_PER_FRAME,
-        "tau": STEPS_PER_FRAME * model.dt, "n_total": spec.n_sequences, "shard": f"{k}/{n}",
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "preset": preset.name,
+        "preset_hash": preset.hash,
+        "split": split,
+        "split_spec": json.dumps(spec.to_dict(), sort_keys=True),
+        "model": json.dumps(model.to_dict(), sort_keys=True),
+        "steps_per_frame": STEPS_PER_FRAME,
+        "tau": STEPS_PER_FRAME * model.dt,
+        "n_total": spec.n_sequences,
+        "shard": f"{k}/{n}",
         "generation_batch": size,
     }
     return _Plan(spec, batches, attrs)
@@ -245,8 +265,13 @@ def generate_split(
     out = Path(out)
     if out.exists():
         if _same_identity(out, plan.attrs):
-            log.info("%s already holds %s/%s shard %s; nothing to do", out, preset.name, split,
-                     plan.attrs["shard"])
+            log.info(
+                "%s already holds %s/%s shard %s; nothing to do",
+                out,
+                preset.name,
+                split,
+                plan.attrs["shard"],
+            )
             return out
         raise FileExistsError(
             f"{out} exists and holds a different dataset; remove it or choose another --out"
@@ -260,14 +285,19 @@ def generate_split(
     mask = validation_mask(spec)
     todo = [b for b in plan.batches if not _part_path(parts, b).exists()]
     frames_per_batch = spec.n_frames
-    bar = tqdm(total=sum(len(b) for b in plan.batches) * frames_per_batch, unit="frame",
-               desc=f"{preset.name}/{split}", disable=not progress)
+    bar = tqdm(
+        total=sum(len(b) for b in plan.batches) * frames_per_batch,
+        unit="frame",
+        desc=f"{preset.name}/{split}",
+        disable=not progress,
+    )
     bar.update(sum(len(b) for b in plan.batches if b not in todo) * frames_per_batch)
     for batch in todo:
         _generate_batch(parts, batch, spec, mask, model, device, plan.attrs, bar)
     bar.close()
-    _assemble([_part_path(parts, b) for b in plan.batches], out,
-              {**plan.attrs, "devices": device.type})
+    _assemble(
+        [_part_path(parts, b) for b in plan.batches], out, {**plan.attrs, "devices": device.type}
+    )
     shutil.rmtree(parts)
     return out
 
@@ -300,15 +330,24 @@ def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None
     with h5py.File(tmp, "w") as f:
         phi = _create_phi(f, len(batch), spec.n_frames + 1, spec.size)
         phi[:, 0] = phi0
-        frames = model.frames(phi0, eta, spec.n_frames, steps_per_frame=STEPS_PER_FRAME,
-                              dtype="float32", device=device)
+        frames = model.frames(
+            phi0,
+            eta,
+            spec.n_frames,
+            steps_per_frame=STEPS_PER_FRAME,
+            dtype="float32",
+            device=device,
+        )
         for t, frame in enumerate(frames, start=1):
             phi[:, t] = frame.cpu().numpy()
             bar.update(len(batch))
         columns = {
-            "index": np.array(batch), "seed": [p.seed for p in params],
-            "phi_mean": [p.phi_mean for p in params], "eta": eta,
-            "amplitude": [p.amplitude for p in params], "validation": mask[batch.start:batch.stop],
+            "index": np.array(batch),
+            "seed": [p.seed for p in params],
+            "phi_mean": [p.phi_mean for p in params],
+            "eta": eta,
+            "amplitude": [p.amplitude for p in params],
+            "validation": mask[batch.start : batch.stop],
         }
         for name, values in columns.items():
             f.create_dataset(name, data=np.asarray(values, dtype=_DTYPES.get(name, np.float64)))
@@ -368,8 +407,16 @@ def join_shards(parts: Sequence[str | Path], out: str | Path) -> Path:
         raise ValueError("join needs at least one shard file")
     datasets = [open_dataset(p) for p in parts]
     try:
-        keys = ("preset", "preset_hash", "split", "split_spec", "model", "steps_per_frame",
-                "generation_batch", "n_total")
+        keys = (
+            "preset",
+            "preset_hash",
+            "split",
+            "split_spec",
+            "model",
+            "steps_per_frame",
+            "generation_batch",
+            "n_total",
+        )
         first = datasets[0]
         for ds in datasets[1:]:
             for key in keys:
@@ -434,8 +481,10 @@ class SequenceDataset:
         if _attr(f, "schema") != SCHEMA:
             raise DatasetError(f"{where} is not a spinodal dataset (schema attribute missing)")
         if int(_attr(f, "schema_version")) > SCHEMA_VERSION:
-            raise DatasetError(f"{where} has schema version {_attr(f, 'schema_version')}; this "
-                               f"spinodal reads up to {SCHEMA_VERSION}: upgrade spinodal")
+            raise DatasetError(
+                f"{where} has schema version {_attr(f, 'schema_version')}; this "
+                f"spinodal reads up to {SCHEMA_VERSION}: upgrade spinodal"
+            )
         if not bool(_attr(f, "complete")):
             raise DatasetError(f"{where} is incomplete (generation did not finish)")
         for name in ("phi", *_PER_SEQUENCE):
@@ -503,7 +552,7 @@ class SequenceDataset:
         """Stream (indices, phi [b, t, N, N], eta [b]) without loading the file."""
         indices = np.arange(len(self)) if indices is None else np.asarray(indices)
         for start in range(0, len(indices), batch_size):
-            chunk = indices[start:start + batch_size]
+            chunk = indices[start : start + batch_size]
             yield chunk, self.read(chunk, frames), self.eta[chunk]
 
     def close(self) -> None:
@@ -516,9 +565,11 @@ class SequenceDataset:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"SequenceDataset({str(self.path)!r}: {len(self)} sequences × "
-                f"{self.n_frames + 1} frames of {self.size}², preset {self.attrs.get('preset')!r}, "
-                f"split {self.attrs.get('split')!r})")
+        return (
+            f"SequenceDataset({str(self.path)!r}: {len(self)} sequences × "
+            f"{self.n_frames + 1} frames of {self.size}², preset {self.attrs.get('preset')!r}, "
+            f"split {self.attrs.get('split')!r})"
+        )
 
 
 def open_dataset(path: str | Path) -> SequenceDataset:

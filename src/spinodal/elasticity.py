@@ -30,8 +30,8 @@ def cubic_stiffness(C11: float, C12: float, C44: float) -> np.ndarray:
     C[0, 0, 0, 0] = C[1, 1, 1, 1] = C11
     C[0, 0, 1, 1] = C[1, 1, 0, 0] = C12
     for i, j in ((0, 1), (1, 0)):
-        for k, l in ((0, 1), (1, 0)):
-            C[i, j, k, l] = C44
+        for k, m in ((0, 1), (1, 0)):
+            C[i, j, k, m] = C44
     return C
 
 

@@ -148,8 +148,10 @@ def draw_sequence(spec: SplitSpec, index: int) -> tuple[SequenceParameters, np.n
     shard or machine; ⟨φ⟩ and η follow the split's distributions, a ~ N(0, amplitude_std²).
     """
     if not 0 <= index < spec.n_sequences:
-        raise IndexError(f"sequence {index} out of range for split {spec.name!r} "
-                         f"with {spec.n_sequences} sequences")
+        raise IndexError(
+            f"sequence {index} out of range for split {spec.name!r} "
+            f"with {spec.n_sequences} sequences"
+        )
     seed = sequence_seed(spec.seed, index)
     rng = np.random.default_rng(seed)
     phi_mean = spec.phi_mean.draw(rng, index)

@@ -40,11 +40,14 @@ def gradient_squared(phi: torch.Tensor) -> torch.Tensor:
     return gx * gx + gy * gy
 
 
-def mean_free_energy(phi: torch.Tensor, eta: torch.Tensor, physics: PhaseFieldModel) -> torch.Tensor:
+def mean_free_energy(
+    phi: torch.Tensor, eta: torch.Tensor, physics: PhaseFieldModel
+) -> torch.Tensor:
     """The paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ of fields [B, T, H, W] with misfits [B] → [B, T]."""
     grid = physics.grid(*phi.shape[-2:], phi.device, phi.dtype)
-    return energy_densities(phi, eta[:, None], grid, A=physics.well_height,
-                            kappa=physics.kappa)["total"]
+    return energy_densities(phi, eta[:, None], grid, A=physics.well_height, kappa=physics.kappa)[
+        "total"
+    ]
 
 
 def sequence_loss(
@@ -81,6 +84,9 @@ def sequence_loss(
         terms["free_energy"] = ((f_pred - f_true) ** 2).mean()
     else:
         terms["free_energy"] = predicted.new_zeros(())
-    total = (weights.phi * terms["phi"] + weights.grad * terms["grad"]
-             + weights.free_energy * terms["free_energy"])
+    total = (
+        weights.phi * terms["phi"]
+        + weights.grad * terms["grad"]
+        + weights.free_energy * terms["free_energy"]
+    )
     return total, {k: v.detach() for k, v in terms.items()}

@@ -77,15 +77,16 @@ class ModelConfig:
 
 
 def _circular_conv(in_ch: int, out_ch: int, kernel: int, bias: bool = True) -> nn.Conv2d:
-    return nn.Conv2d(in_ch, out_ch, kernel, padding=kernel // 2, padding_mode="circular",
-                     bias=bias)
+    return nn.Conv2d(in_ch, out_ch, kernel, padding=kernel // 2, padding_mode="circular", bias=bias)
 
 
 class _Gate(nn.Sequential):
     """k×k circular convolution, tanh, 1×1 convolution (one gate of a cell)."""
 
     def __init__(self, in_ch: int, out_ch: int, kernel: int):
-        super().__init__(_circular_conv(in_ch, out_ch, kernel), nn.Tanh(), nn.Conv2d(out_ch, out_ch, 1))
+        super().__init__(
+            _circular_conv(in_ch, out_ch, kernel), nn.Tanh(), nn.Conv2d(out_ch, out_ch, 1)
+        )
 
 
 class ConvGRUCell(nn.Module):
@@ -114,8 +115,11 @@ class ConvGRUCell(nn.Module):
 def periodic_laplacian(field: torch.Tensor) -> torch.Tensor:
     """5-point Laplacian with periodic wrap (grid spacing 1), [..., H, W]; sums to zero."""
     return (
-        torch.roll(field, 1, -1) + torch.roll(field, -1, -1)
-        + torch.roll(field, 1, -2) + torch.roll(field, -1, -2) - 4 * field
+        torch.roll(field, 1, -1)
+        + torch.roll(field, -1, -1)
+        + torch.roll(field, 1, -2)
+        + torch.roll(field, -1, -2)
+        - 4 * field
     )
 
 
@@ -142,7 +146,10 @@ class CRNN(nn.Module):
         # A uniform μ̃ or J changes nothing (∇² and ∇· annihilate constants): no final bias
         # there, else Adam would drive that unobservable parameter with round-off noise.
         self.head = nn.Sequential(
-            nn.Conv2d(C, C, 1), nn.Tanh(), nn.Conv2d(C, C, 1), nn.Tanh(),
+            nn.Conv2d(C, C, 1),
+            nn.Tanh(),
+            nn.Conv2d(C, C, 1),
+            nn.Tanh(),
             _circular_conv(C, out_channels, 3, bias=config.output == "direct"),
         )
 

@@ -35,8 +35,11 @@ def plot_trace_B(model: PhaseFieldModel, ax=None):
     with the same C11, C12: minima along ⟨10⟩ are the elastically soft directions."""
     fig, ax = _axes(ax, projection="polar")
     theta = np.linspace(0, 2 * np.pi, 721)
-    ax.plot(theta, model.trace_B(np.cos(theta), np.sin(theta)),
-            label=f"cubic, Z = {model.zener_ratio:g}")
+    ax.plot(
+        theta,
+        model.trace_B(np.cos(theta), np.sin(theta)),
+        label=f"cubic, Z = {model.zener_ratio:g}",
+    )
     iso = PhaseFieldModel(C11=model.C11, C12=model.C12, C44=(model.C11 - model.C12) / 2)
     ax.plot(theta, iso.trace_B(np.cos(theta), np.sin(theta)), "--", label="isotropic, Z = 1")
     ax.set_title("tr B(n)")
@@ -50,8 +53,14 @@ def plot_spinodal_line(model: PhaseFieldModel, ax=None, n: int = 401):
     lo, hi = chemical_spinodal(model.well_height)
     phi = np.linspace(0, 1, n)
     eta = model.spinodal_misfit(phi) * 100
-    ax.fill_between(phi, 0, np.nan_to_num(eta), color="tab:orange", alpha=0.3,
-                    label="unstable: spinodal decomposition")
+    ax.fill_between(
+        phi,
+        0,
+        np.nan_to_num(eta),
+        color="tab:orange",
+        alpha=0.3,
+        label="unstable: spinodal decomposition",
+    )
     ax.plot(phi, eta, "k-", label="Eq. 9")
     for edge in (lo, hi):
         ax.axvline(edge, color="k", lw=0.5, ls=":")
@@ -69,10 +78,15 @@ def plot_growth_rates(model: PhaseFieldModel, phi_mean: float, etas, ax=None):
     q = np.linspace(0, 1.0, 400)
     for i, eta in enumerate(etas):
         color = f"C{i}"
-        ax.plot(q, model.growth_rate(q, 0 * q, phi_mean, eta), color=color,
-                label=f"η = {eta * 100:.2g} %")
-        ax.plot(q, model.growth_rate(q / np.sqrt(2), q / np.sqrt(2), phi_mean, eta), "--",
-                color=color)
+        ax.plot(
+            q,
+            model.growth_rate(q, 0 * q, phi_mean, eta),
+            color=color,
+            label=f"η = {eta * 100:.2g} %",
+        )
+        ax.plot(
+            q, model.growth_rate(q / np.sqrt(2), q / np.sqrt(2), phi_mean, eta), "--", color=color
+        )
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("|q| (1 / grid spacing)")
     ax.set_ylabel("ω (1 / τ)")
@@ -101,8 +115,7 @@ def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0):
     """A row of fields [k, H, W] with titles, on a shared colour scale of φ."""
     frames = np.asarray(frames)
     if axes is None:
-        fig, axes = plt.subplots(1, len(frames), figsize=(2.2 * len(frames), 2.4),
-                                 squeeze=False)
+        fig, axes = plt.subplots(1, len(frames), figsize=(2.2 * len(frames), 2.4), squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
     for ax, frame, title in zip(axes, frames, titles, strict=True):

@@ -90,7 +90,8 @@ class InitialState:
         amplitude_std: the peak fluctuation amplitude ``a`` is drawn from N(0, amplitude_std²);
             |φ₀ - ⟨φ⟩| ≤ |a| with equality at the extreme pixel.
         contrast: for ``"varying"``, local mean composition at the centre minus that at the
-            edges (the global mean stays the split's ⟨φ⟩); see :func:`spinodal.initial.varying_mean`.
+            edges (the global mean stays the split's ⟨φ⟩); see
+            :func:`spinodal.initial.varying_mean`.
     """
 
     kind: Literal["perlin", "varying"] = "perlin"
@@ -105,7 +106,7 @@ class SplitSpec:
     """One dataset split: how many sequences, how long, how large, which parameters.
 
     Attributes:
-        name: split name (``train``, ``test``, ``ensemble``, ``ensemble_low``, ``large``, ``varying``).
+        name: split name, one of :data:`SPLIT_NAMES`.
         n_sequences: number of sequences S.
         n_frames: frames after the initial one, T (the file holds T + 1 frames, τ apart).
         size: side N of the N × N periodic domain, in grid spacings.

@@ -8,10 +8,11 @@ the batched semi-implicit integrator of Eq. 8,
 the free-energy diagnostics of Eq. 1 and the linear-stability theory of Eq. 9.
 
 One step costs one forward and one inverse real FFT of the batch (see :class:`Stepper`): the
-solver carries φ and φ̂ together, so only the nonlinearity and the new φ are transformed. Mass is conserved exactly because the
-q = 0 coefficient is never touched. Each field of a batch has its own misfit η. A field's
-trajectory depends on its batch-mates only through the round-off of batched FFTs (MKL's batched
-inverse FFT differs from the single one in the last bit): fix the batch to reproduce bitwise.
+solver carries φ and φ̂ together, so only the nonlinearity and the new φ are transformed. Mass
+is conserved exactly because the q = 0 coefficient is never changed. Each field of a batch has
+its own misfit η. A field's trajectory depends on its batch-mates only through the round-off of
+batched FFTs (MKL's batched inverse FFT differs from the single one in the last bit): fix the
+batch to reproduce bitwise.
 """
 
 from __future__ import annotations
@@ -273,13 +274,13 @@ class PhaseFieldModel:
         stepper.set_state(start[0])
         if noise is not None:
             noise.set_state(start[1])
-        for k in range(steps_per_frame):
+        for replayed in range(1, steps_per_frame + 1):  # noqa: B007 (used after the loop)
             stepper.step(noise)
             healthy = stepper.healthy()
             if not healthy.all():
                 break
         field = int(torch.nonzero(~healthy)[0])
-        step_index = frame * steps_per_frame + k + 1
+        step_index = frame * steps_per_frame + replayed
         phi_mean = float(stepper.mean[field])
         worst = float((stepper.phi()[field] - phi_mean).abs().max())
         raise SimulationDiverged(

@@ -93,9 +93,12 @@ class TrainConfig:
         preset = get_preset(preset)
         t = preset.training
         base = cls(
-            epochs=t.epochs, curriculum_epochs=t.curriculum_epochs, batch_size=t.batch_size,
+            epochs=t.epochs,
+            curriculum_epochs=t.curriculum_epochs,
+            batch_size=t.batch_size,
             learning_rate=t.learning_rate,
-            weights=LossWeights(1.0, t.lambda_grad, t.lambda_f), noise_std=t.noise_std,
+            weights=LossWeights(1.0, t.lambda_grad, t.lambda_f),
+            noise_std=t.noise_std,
             model=ModelConfig(hidden_channels=t.hidden_channels, kernel_size=t.kernel_size),
             preset=preset.name,
         )
@@ -163,8 +166,9 @@ class _Sequences:
         self.size = ds.size
         nbytes = self.n * stop * ds.size**2 * 4
         self._ds = ds if nbytes > self.IN_MEMORY_BYTES else None
-        self._phi = None if self._ds or not self.n else torch.from_numpy(
-            ds.read(self.indices, self.frames))
+        self._phi = (
+            None if self._ds or not self.n else torch.from_numpy(ds.read(self.indices, self.frames))
+        )
 
     def take(self, positions) -> tuple[torch.Tensor, torch.Tensor]:
         """(φ [b, T+1, H, W], η [b]) of the sequences at ``positions`` (0..n-1)."""
@@ -225,11 +229,14 @@ def train(
     out = Path(out)
     state_path = out / "last.pt"
     if state_path.exists() and not resume:
-        raise FileExistsError(f"{out} holds a training run; pass resume=True (--resume) to "
-                              "continue it or choose another folder")
+        raise FileExistsError(
+            f"{out} holds a training run; pass resume=True (--resume) to "
+            "continue it or choose another folder"
+        )
     if config.batch_size % world.world:
-        raise ValueError(f"batch_size {config.batch_size} must be divisible by the "
-                         f"{world.world} processes")
+        raise ValueError(
+            f"batch_size {config.batch_size} must be divisible by the {world.world} processes"
+        )
     ds = open_dataset(data)
     try:
         train_idx = ds.train_indices()
@@ -239,26 +246,44 @@ def train(
         if len(val_idx) == 0:
             raise ValueError(f"{data} has no validation sequences (use the 'train' split)")
         train_set = _Sequences(ds, train_idx, config.frames)
-        val_set = _Sequences(ds, val_idx[world.rank::world.world], config.frames)
+        val_set = _Sequences(ds, val_idx[world.rank :: world.world], config.frames)
         physics = ds.model
-        data_info = {"path": str(data), "hash": file_hash(data), "preset": ds.attrs["preset"],
-                     "split": ds.attrs["split"], "train_sequences": int(len(train_idx)),
-                     "validation_sequences": int(len(val_idx)), "size": ds.size}
-        return _fit(config, train_set, val_set, physics, data_info, out, state_path, device,
-                    world, resume, progress)
+        data_info = {
+            "path": str(data),
+            "hash": file_hash(data),
+            "preset": ds.attrs["preset"],
+            "split": ds.attrs["split"],
+            "train_sequences": int(len(train_idx)),
+            "validation_sequences": int(len(val_idx)),
+            "size": ds.size,
+        }
+        return _fit(
+            config,
+            train_set,
+            val_set,
+            physics,
+            data_info,
+            out,
+            state_path,
+            device,
+            world,
+            resume,
+            progress,
+        )
     finally:
         ds.close()
 
 
-def _fit(config, train_set, val_set, physics, data_info, out, state_path, device, world, resume,
-         progress) -> list[dict]:
+def _fit(
+    config, train_set, val_set, physics, data_info, out, state_path, device, world, resume, progress
+) -> list[dict]:
     T = train_set.n_frames
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
         model = CRNN(config.model).to(device)
     if device.type == "cpu" and config.precision == "bfloat16":
         model = model.to(memory_format=torch.channels_last)
-    net = (torch.nn.parallel.DistributedDataParallel(model) if world.active else model)
+    net = torch.nn.parallel.DistributedDataParallel(model) if world.active else model
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     history: list[dict] = []
     start_epoch, best, wall = 0, float("inf"), 0.0
@@ -287,38 +312,49 @@ def _fit(config, train_set, val_set, physics, data_info, out, state_path, device
             raise ValueError(f"{train_set.n} training sequences < batch_size {config.batch_size}")
         net.train()
         sums = torch.zeros(4, dtype=torch.float64)
-        bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{config.epochs}",
-                   disable=not (progress and world.main), leave=False)
+        bar = tqdm(
+            range(n_batches),
+            desc=f"epoch {epoch + 1}/{config.epochs}",
+            disable=not (progress and world.main),
+            leave=False,
+        )
         for b in bar:
             g = _generator(config.seed, epoch, b)
-            chosen = order[b * config.batch_size:(b + 1) * config.batch_size]
+            chosen = order[b * config.batch_size : (b + 1) * config.batch_size]
             # random choices for the whole global batch, then this process's share
             ops = torch.randint(0, 16, (len(chosen),), generator=g)
-            noise = torch.randn((len(chosen), n_input, train_set.size, train_set.size),
-                                generator=g) * config.noise_std
+            noise = (
+                torch.randn((len(chosen), n_input, train_set.size, train_set.size), generator=g)
+                * config.noise_std
+            )
             mine = slice(world.rank * local, (world.rank + 1) * local)
             phi, eta = train_set.take(chosen[mine])
             if config.augment:
                 phi = augment(phi, ops[mine])
             phi, eta, noise = phi.to(device), eta.to(device), noise[mine].to(device)
             inputs = inject_noise(phi[:, :n_input], noise)
-            with torch.autocast(device.type, dtype=torch.bfloat16,
-                                enabled=config.precision == "bfloat16"):
+            with torch.autocast(
+                device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
+            ):
                 predicted = net(inputs, eta, n_input=n_input, n_frames=T)
-            loss, terms = sequence_loss(predicted, phi[:, n_input:], eta,
-                                        weights=config.weights, physics=physics)
+            loss, terms = sequence_loss(
+                predicted, phi[:, n_input:], eta, weights=config.weights, physics=physics
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            sums += torch.tensor([loss.item(), *(terms[k].item() for k in _TERMS)],
-                                 dtype=torch.float64)
+            sums += torch.tensor(
+                [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
+            )
             bar.set_postfix(loss=f"{loss.item():.3e}", n_input=n_input)
         bar.close()
         train_stats = world.sum(sums) / (n_batches * world.world)
         validation = _validate(model, val_set, config, physics, device, world)
         wall += time.perf_counter() - began
         record = {
-            "epoch": epoch + 1, "n_input": n_input, "seconds": time.perf_counter() - began,
+            "epoch": epoch + 1,
+            "n_input": n_input,
+            "seconds": time.perf_counter() - began,
             "train": dict(zip(("loss", *_TERMS), train_stats.tolist(), strict=True)),
             "validation": validation,
         }
@@ -329,8 +365,13 @@ def _fit(config, train_set, val_set, physics, data_info, out, state_path, device
                 save_checkpoint(out, model, _card(config, data_info, history, wall, device))
             _save_state(state_path, model, optimizer, config, history, wall)
             (out / "history.json").write_text(json.dumps(history, indent=1))
-            log.info("epoch %d: train %.3e, validation %.3e (n_input %d)", epoch + 1,
-                     record["train"]["loss"], validation["loss"], n_input)
+            log.info(
+                "epoch %d: train %.3e, validation %.3e (n_input %d)",
+                epoch + 1,
+                record["train"]["loss"],
+                validation["loss"],
+                n_input,
+            )
     if world.active:
         dist.barrier()
     return history
@@ -354,14 +395,17 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
     for start in range(0, val_set.n, batch):
         phi, eta = val_set.take(range(start, min(start + batch, val_set.n)))
         phi, eta = phi.to(device), eta.to(device)
-        with torch.autocast(device.type, dtype=torch.bfloat16,
-                            enabled=config.precision == "bfloat16"):
+        with torch.autocast(
+            device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
+        ):
             predicted = model(phi[:, :1], eta, n_input=1, n_frames=T)
-        loss, terms = sequence_loss(predicted, phi[:, 1:], eta, weights=config.weights,
-                                    physics=physics)
+        loss, terms = sequence_loss(
+            predicted, phi[:, 1:], eta, weights=config.weights, physics=physics
+        )
         n = len(phi)
-        sums += n * torch.tensor([loss.item(), *(terms[k].item() for k in _TERMS)],
-                                 dtype=torch.float64)
+        sums += n * torch.tensor(
+            [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
+        )
         abs_error += (predicted.float() - phi[:, 1:]).abs().mean(dim=(-2, -1)).sum(0).double().cpu()
     count = world.sum(torch.tensor([float(val_set.n)], dtype=torch.float64))
     stats = world.sum(sums) / count
@@ -371,8 +415,9 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
     return out
 
 
-def _card(config: TrainConfig, data_info: dict, history: list[dict], wall: float,
-          device: torch.device) -> dict:
+def _card(
+    config: TrainConfig, data_info: dict, history: list[dict], wall: float, device: torch.device
+) -> dict:
     best = min(history, key=lambda h: h["validation"]["loss"])
     mae = best["validation"]["mae"]
     frames = sorted({f for f in (10, 50, 99, len(mae)) if f <= len(mae)})
@@ -393,7 +438,14 @@ def _card(config: TrainConfig, data_info: dict, history: list[dict], wall: float
 
 def _save_state(path: Path, model, optimizer, config, history, wall) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "config": json.dumps(config.to_dict()), "history": json.dumps(history),
-                "wall": wall}, tmp)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "config": json.dumps(config.to_dict()),
+            "history": json.dumps(history),
+            "wall": wall,
+        },
+        tmp,
+    )
     os.replace(tmp, path)
