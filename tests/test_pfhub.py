@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from spinodal import PhaseFieldModel
+from spinodal import PhaseFieldModel, validation
 from spinodal.validation import (
     PFHUB_BM1A_MODEL,
     load_pfhub_bm1a_reference,
@@ -51,6 +51,14 @@ def test_reference_data_ships_with_the_repository():
         assert curve[-1, 1] == pytest.approx(info["F_last"])
         assert curve[0, 1] == pytest.approx(319.0, abs=0.5)
     assert (np.diff(curves["memphis"][:, 1]) <= 0).all()
+
+
+def test_missing_data_folder_is_a_clear_error(monkeypatch, tmp_path):
+    """Run outside a source checkout (no data/ next to src/), loading the reference raises
+    FileNotFoundError saying where the data was expected and how to get it."""
+    monkeypatch.setattr(validation, "__file__", str(tmp_path / "a" / "b" / "validation.py"))
+    with pytest.raises(FileNotFoundError, match="pfhub-bm1a.*editable"):
+        load_pfhub_bm1a_reference()
 
 
 def test_benchmark_mapping_and_initial_state():

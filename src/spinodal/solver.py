@@ -227,6 +227,7 @@ class PhaseFieldModel:
             ValueError: bad shapes, non-finite input, bad parameters.
             SimulationDiverged: the solution blew up; the message names field, step, parameters.
         """
+        _check_n_frames(n_frames)
         batch = as_field_batch(phi0, name="phi0", dtype=dtype, device=device)
         x = batch.data
         out = torch.empty(
@@ -251,8 +252,7 @@ class PhaseFieldModel:
         seed: int | None,
     ) -> Iterator[torch.Tensor]:
         phi = batch.data
-        if int(n_frames) != n_frames or n_frames < 0:
-            raise ValueError(f"n_frames must be a non-negative integer, got {n_frames!r}")
+        _check_n_frames(n_frames)
         if int(steps_per_frame) != steps_per_frame or steps_per_frame < 1:
             raise ValueError(f"steps_per_frame must be a positive integer, got {steps_per_frame!r}")
         if not (math.isfinite(noise_std) and noise_std >= 0):
@@ -392,6 +392,11 @@ class MassConservingNoise:
 
     def set_state(self, state: torch.Tensor) -> None:
         self._generator.set_state(state)
+
+
+def _check_n_frames(n_frames) -> None:
+    if isinstance(n_frames, bool) or not isinstance(n_frames, int | np.integer) or n_frames < 0:
+        raise ValueError(f"n_frames must be a non-negative integer, got {n_frames!r}")
 
 
 def _as_tensor(phi) -> tuple[torch.Tensor, bool]:

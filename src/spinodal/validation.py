@@ -141,7 +141,9 @@ def run_pfhub_bm1a(
 
     Args:
         t_end: final time (benchmark time units).
-        dt: time step of the semi-implicit scheme (Eq. 8); 0.05 is accurate to a few % here.
+        dt: time step of the semi-implicit scheme (Eq. 8). At 0.05 (float64) F(t) stays within
+            4.0 % of MEMPHIS and 5.2 % of MOOSE for t ≤ 2000, and halving it changes F by
+            < 0.5 %: the remaining difference is spatial discretization and coarsening.
         times: output times (each rounded to a whole number of steps, at most ``t_end``);
             default :func:`pfhub_bm1a_output_times`, those of the MEMPHIS curve.
         dtype: ``"float64"`` (default) or ``"float32"``.
