@@ -67,6 +67,9 @@ SCHEMA_VERSION = 1
 STEPS_PER_FRAME = 100  # τ = 100 δt (Sec. 2.2)
 _PER_SEQUENCE = ("index", "seed", "phi_mean", "eta", "amplitude", "validation")
 _DTYPES = {"index": np.int64, "seed": np.int64, "validation": bool}
+# attributes that describe a file but do not define its content (the preset hash changes when
+# any other split of the preset changes)
+_INFORMATIONAL = ("preset_hash",)
 _COMPRESSION = dict(compression="gzip", compression_opts=1, shuffle=True)
 
 
@@ -308,7 +311,8 @@ def _part_path(parts: Path, batch: range) -> Path:
 
 def _check_parts_identity(parts: Path, attrs: dict) -> None:
     identity = parts / "identity.json"
-    text = json.dumps(attrs, sort_keys=True, indent=1)
+    defining = {k: v for k, v in attrs.items() if k not in _INFORMATIONAL}
+    text = json.dumps(defining, sort_keys=True, indent=1)
     if identity.exists():
         if identity.read_text() != text:
             raise FileExistsError(
@@ -386,7 +390,7 @@ def _same_identity(path: Path, attrs: dict) -> bool:
     try:
         with h5py.File(path, "r") as f:
             return bool(f.attrs.get("complete", False)) and all(
-                _attr(f, k) == v for k, v in attrs.items()
+                _attr(f, k) == v for k, v in attrs.items() if k not in _INFORMATIONAL
             )
     except OSError:
         return False
@@ -409,7 +413,6 @@ def join_shards(parts: Sequence[str | Path], out: str | Path) -> Path:
     try:
         keys = (
             "preset",
-            "preset_hash",
             "split",
             "split_spec",
             "model",

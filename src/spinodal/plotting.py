@@ -51,7 +51,7 @@ def plot_spinodal_line(model: PhaseFieldModel, ax=None, n: int = 401):
     """The analytic spinodal line η_s(⟨φ⟩) of Eq. 9 (Figs. 1a, 8a): decomposition below it."""
     fig, ax = _axes(ax)
     lo, hi = chemical_spinodal(model.well_height)
-    phi = np.linspace(0, 1, n)
+    phi = np.sort(np.concatenate([np.linspace(0, 1, n), [lo, hi]]))  # the line closes at η = 0
     eta = model.spinodal_misfit(phi) * 100
     ax.fill_between(
         phi,

@@ -55,10 +55,11 @@ def chemical_spinodal(A: float) -> tuple[float, float]:
 def spinodal_misfit(phi_mean, *, A, C11, C12, C44) -> np.ndarray:
     """η_s(φ̄) of Eq. 9: the misfit above which the homogeneous state φ̄ is stable.
 
-    Returns NaN outside the chemical spinodal, where w''(φ̄) ≥ 0 and no misfit destabilizes.
+    Returns NaN outside the chemical spinodal, where w''(φ̄) > 0 and no misfit destabilizes,
+    and 0 on it.
     This is the long-wave (infinite-domain) line of Figs. 1a and 8a.
     """
     w2 = double_well_second(np.asarray(phi_mean, float), A)
     with np.errstate(invalid="ignore"):
         eta = np.sqrt(-w2 / min_trace_B(C11, C12, C44))
-    return np.where(w2 < 0, eta, np.nan)
+    return np.where(w2 <= 0, eta, np.nan)
