@@ -313,6 +313,7 @@ def _add_train(sub) -> None:
     p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
     p.add_argument("--curriculum-epochs", type=int, help="override the curriculum ramp length")
     p.add_argument("--batch-size", type=int, help="override the global batch size")
+    p.add_argument("--learning-rate", type=float, help="override the Adam learning rate")
     p.add_argument(
         "--frames",
         type=int,
@@ -357,6 +358,7 @@ def _run_train(args) -> None:
             ("epochs", args.epochs),
             ("curriculum_epochs", args.curriculum_epochs),
             ("batch_size", args.batch_size),
+            ("learning_rate", args.learning_rate),
         )
         if value is not None
     }
