@@ -107,6 +107,31 @@ def test_interface_length_is_batched_and_its_relative_error():
 # --- isotropy --------------------------------------------------------------------------------
 
 
+def test_orientation_histogram_equals_scikit_image_hog():
+    from skimage.feature import hog
+
+    rng = np.random.default_rng(0)
+    images = [
+        rng.random((64, 64)),
+        rng.random((30, 45)),  # sizes that are not multiples of the cell
+        np.kron(rng.random((8, 8)), np.ones((8, 8))),  # many exactly axial gradients
+        profile(3 * smooth_noise(64)),
+        np.full((32, 32), 0.3),
+    ]
+    for image in images:
+        blocks = hog(
+            image,
+            orientations=10,
+            pixels_per_cell=(4, 4),
+            cells_per_block=(2, 2),
+            feature_vector=False,
+        )
+        reference = blocks.reshape(-1, 10).mean(axis=0)
+        np.testing.assert_allclose(metrics.orientation_histogram(image), reference, atol=1e-8)
+    batch = np.stack(images[:1] * 3).reshape(3, 1, 64, 64)
+    assert metrics.orientation_histogram(batch).shape == (3, 1, 10)
+
+
 def test_hog_bin_convention_puts_axial_gradients_in_bins_0_and_5():
     along_columns = metrics.orientation_histogram(stripes(64, 16, axis=-1))  # gradient at 0°
     along_rows = metrics.orientation_histogram(stripes(64, 16, axis=-2))  # gradient at 90°

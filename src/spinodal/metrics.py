@@ -3,16 +3,16 @@
 Every function takes fields ``[..., H, W]`` (numpy, or anything ``np.asarray`` accepts) and
 returns numpy arrays ``[...]`` (one value per field):
 
-=========================  ================================================================
-:func:`mae`                mean absolute error ⟨|φ - φ̃|⟩ (Sec. 3.1, Fig. 4b)
-:func:`interface_length`   interface length per unit area 2⟨w(φ)⟩ (Sec. 3.1, Fig. 4c)
-:func:`relative_error`     |a - b| / |b|, e.g. of the interface length (Fig. 4c)
-:func:`isotropy`           isotropy degree I of Eq. 13 from histograms of oriented gradients
-:func:`fractal_dimension`  box-counting dimension D_b of the φ = ½ boundary (Eq. 14)
-:func:`contrast`           max φ - min φ
-:func:`is_phase_separated` contrast above a threshold (Sec. 3.4, Fig. 8)
-:func:`ensemble_summary`   median and inter-quartile range over an axis (Figs. 4-6)
-=========================  ================================================================
+==========================  ==================================================================
+:func:`mae`                 mean absolute error ⟨|φ - φ̃|⟩ (Sec. 3.1, Fig. 4b)
+:func:`interface_length`    interface length per unit area 2⟨w(φ)⟩ (Sec. 3.1, Fig. 4c)
+:func:`relative_error`      |a - b| / |b|, e.g. of the interface length (Fig. 4c)
+:func:`isotropy`            isotropy degree I of Eq. 13 from histograms of oriented gradients
+:func:`fractal_dimension`   box-counting dimension D_b of the φ = ½ boundary (Eq. 14)
+:func:`contrast`            max φ - min φ
+:func:`is_phase_separated`  contrast above a threshold (Sec. 3.4, Fig. 8)
+:func:`ensemble_summary`    median and quartiles over an axis, NaN ignored (Figs. 4-6)
+==========================  ==================================================================
 
 The free-energy terms ⟨f⟩, 2⟨w⟩ and ⟨ρ⟩ come from :meth:`spinodal.PhaseFieldModel.free_energy`.
 """

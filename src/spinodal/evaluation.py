@@ -1,0 +1,637 @@
+"""NN against PF on a dataset split, perturbed PF ensembles and the phase diagram (Secs. 3.1-3.4).
+
+:func:`evaluate_split` rolls a CRNN out from frame 0 of every sequence of a dataset and measures,
+per sequence and frame, the NN against the PF ground truth: MAE and interface-length error
+(Fig. 4), ⟨f⟩, 2⟨w⟩, ⟨ρ⟩, I and D_b of both (Fig. 5) and max - min of φ (Fig. 8). It streams:
+only the current frame of one batch of sequences is in memory. Results go to an HDF5 file, one
+group per (model, dataset), laid out as
+
+=============================  ======================  =======================================
+name (inside the group)        shape                   meaning
+=============================  ======================  =======================================
+``index``                      [S]                     sequence numbers in the dataset
+``eta``, ``phi_mean``,         [S]                     the sequences' parameters
+``amplitude``
+``frame``                      [T+1]                   frame numbers (time in τ)
+``mae``                        [S, T+1]                ⟨|φ_NN - φ_PF|⟩
+``interface_error``            [S, T+1]                |L_NN - L_PF| / L_PF, L = 2⟨w⟩
+``nn/NAME``, ``pf/NAME``       [S, T+1]                NAME in :data:`FRAME_METRICS`
+``frames/nn``, ``frames/pf``   [s, F, N, N] float32    frames of the first s sequences
+``frames/frame``               [F]                     which frames those are
+=============================  ======================  =======================================
+
+with attributes ``schema`` (``spinodal-evaluation``), ``identity`` (JSON: model, weights hash,
+dataset, sizes and options), ``model_card`` (JSON) and ``complete``. Completed batches of
+sequences are written to ``OUT.parts/KEY/`` atomically, so an interrupted run resumes with the
+same call; the group is then written into ``OUT`` atomically (a copy of the file, then a rename)
+and the parts are removed. A complete group of the same identity is not recomputed.
+
+:func:`perturbed_ensemble` runs PF from the same initial states with mass-conserving noise and
+measures its MAE against the deterministic PF (Fig. 6, Fig. S5); :func:`match_noise_level`
+finds the noise whose median MAE curve is closest to the NN's. :func:`phase_diagram` classifies
+NN and PF fields as phase separated or homogeneous and counts the agreement (Fig. 8a).
+
+The domain-size tests of Fig. 7 are :func:`evaluate_split` on the ``large`` and ``varying``
+splits (pass the frames to show as ``frames_to_store``); :func:`amplitude_sensitivity` makes the
+pair of Fig. 8c (one Perlin pattern at two amplitudes, NN and PF).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import metrics
+from .datasets import open_dataset
+from .solver import PhaseFieldModel
+
+__all__ = [
+    "SCHEMA",
+    "FRAME_METRICS",
+    "PhaseDiagram",
+    "amplitude_sensitivity",
+    "evaluate_split",
+    "evaluation_key",
+    "frame_metrics",
+    "match_noise_level",
+    "perturbed_ensemble",
+    "phase_diagram",
+    "phase_diagram_from_evaluation",
+    "read_evaluation",
+]
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "spinodal-evaluation"
+SCHEMA_VERSION = 1
+FRAME_METRICS = ("total", "interface", "elastic", "isotropy", "fractal_dimension", "contrast")
+"""Per-field measures stored for NN and PF: ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩, 2⟨w⟩ (the interface length per
+area), ⟨ρ⟩, the isotropy degree I (Eq. 13), the boundary fractal dimension D_b (Eq. 14) and
+max φ - min φ (phase separated above 0.05, Sec. 3.4)."""
+PHASE_DIAGRAM_FRAME = 100  # Sec. 3.4: classification at 100τ
+
+
+def frame_metrics(phi, eta, model: PhaseFieldModel | None = None) -> dict[str, np.ndarray]:
+    """The :data:`FRAME_METRICS` of fields ``phi`` [B, N, N] with misfits ``eta`` [B], each [B]."""
+    model = model or PhaseFieldModel()
+    phi = np.asarray(phi)
+    energies = model.free_energy(phi, np.asarray(eta, dtype=phi.dtype))
+    return {
+        "total": np.asarray(energies["total"], np.float64),
+        "interface": np.asarray(energies["interface"], np.float64),
+        "elastic": np.asarray(energies["elastic"], np.float64),
+        "isotropy": metrics.isotropy(phi),
+        "fractal_dimension": metrics.fractal_dimension(phi),
+        "contrast": metrics.contrast(phi),
+    }
+
+
+# --- NN against PF ----------------------------------------------------------------------------
+
+
+def _dataset_name(ds) -> str:
+    preset, split = ds.attrs.get("preset"), ds.attrs.get("split")
+    if preset and split and preset != "custom" and split != "custom":
+        return f"{preset}-{split}"
+    return ds.path.stem
+
+
+def evaluation_key(model_name: str, dataset_name: str) -> str:
+    """The HDF5 group of an evaluation: ``MODEL/DATASET``."""
+    for name in (model_name, dataset_name):
+        if not name or "/" in name:
+            raise ValueError(f"model and dataset names must be non-empty without '/', got {name!r}")
+    return f"{model_name}/{dataset_name}"
+
+
+def _weights_hash(model) -> str:
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:12]
+
+
+def _frames_to_store(frames_to_store, n_frames: int) -> list[int]:
+    if frames_to_store is None:
+        frames_to_store = (0, PHASE_DIAGRAM_FRAME, 500, n_frames)
+    return sorted({int(t) for t in frames_to_store if 0 <= int(t) <= n_frames})
+
+
+def evaluate_split(
+    model,
+    dataset_path: str | Path,
+    out_path: str | Path,
+    *,
+    batch_size: int = 8,
+    device: str | torch.device | None = None,
+    n_frames: int | None = None,
+    frames_to_store: Sequence[int] | None = None,
+    store_sequences: int = 4,
+    model_name: str | None = None,
+    dataset_name: str | None = None,
+    progress: bool = False,
+) -> str:
+    """Roll ``model`` out over a dataset split and store NN-versus-PF measures (see module doc).
+
+    Args:
+        model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
+        dataset_path: an HDF5 dataset (:mod:`spinodal.datasets`).
+        out_path: the HDF5 results file; other groups in it are kept.
+        batch_size: sequences rolled out and measured together (bounds memory).
+        device: where the CRNN runs (default: the model's device, CPU for a folder).
+        n_frames: frames to evaluate after frame 0 (default: the dataset's length).
+        frames_to_store: frame numbers whose NN and PF fields are kept (default 0, 100, 500
+            and the last; those beyond ``n_frames`` are dropped).
+        store_sequences: how many leading sequences get their frames stored.
+        model_name: name of the model in the key (default: the checkpoint folder's name, or
+            ``"model"`` for an object).
+        dataset_name: name of the dataset in the key (default ``PRESET-SPLIT``, or the file's
+            stem for custom data).
+        progress: show a progress bar.
+
+    Returns:
+        the group key ``MODEL/DATASET`` in ``out_path``.
+    """
+    from .checkpoint import load_model
+    from .inference import model_on
+
+    if isinstance(model, str | Path):
+        model_name = model_name or Path(model).resolve().name
+        model = load_model(model, device)
+    model_name = model_name or "model"
+    model = model_on(model, device)
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    out_path = Path(out_path)
+    with open_dataset(dataset_path) as ds:
+        T = ds.n_frames if n_frames is None else int(n_frames)
+        if not 0 <= T <= ds.n_frames:
+            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
+        key = evaluation_key(model_name, dataset_name or _dataset_name(ds))
+        stored = _frames_to_store(frames_to_store, T)
+        identity = {
+            "schema_version": SCHEMA_VERSION,
+            "model_name": model_name,
+            "weights": _weights_hash(model),
+            "model_config": model.config.to_dict(),
+            "dataset": str(Path(dataset_path).resolve()),
+            "preset_hash": str(ds.attrs.get("preset_hash", "")),
+            "split": str(ds.attrs.get("split", "")),
+            "n_sequences": len(ds),
+            "size": ds.size,
+            "n_frames": T,
+            "batch_size": int(batch_size),
+            "frames_to_store": stored,
+            "store_sequences": int(store_sequences),
+        }
+        if _complete_group(out_path, key, identity):
+            log.info("%s already holds %s; nothing to do", out_path, key)
+            return key
+        parts = Path(f"{out_path}.parts") / key.replace("/", "__")
+        parts.mkdir(parents=True, exist_ok=True)
+        _check_identity(parts, identity)
+        for stale in parts.glob("*.tmp"):
+            stale.unlink()
+        batches = [range(s, min(s + batch_size, len(ds))) for s in range(0, len(ds), batch_size)]
+        todo = [b for b in batches if not _part(parts, b).exists()]
+        bar = tqdm(
+            total=sum(len(b) for b in batches) * (T + 1),
+            unit="frame",
+            desc=key,
+            disable=not progress,
+        )
+        bar.update(sum(len(b) for b in batches if b not in todo) * (T + 1))
+        pf_model = ds.model
+        for batch in todo:
+            _evaluate_batch(model, ds, batch, T, stored, store_sequences, pf_model, parts, bar)
+        bar.close()
+        columns = {
+            "index": ds.index,
+            "eta": ds.eta,
+            "phi_mean": ds.phi_mean,
+            "amplitude": ds.amplitude,
+        }
+        attrs = {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "identity": json.dumps(identity, sort_keys=True),
+            "model_card": json.dumps(getattr(model, "card", {}), sort_keys=True, default=str),
+            "dataset": identity["dataset"],
+            "preset": str(ds.attrs.get("preset", "")),
+            "tau": float(ds.attrs.get("tau", 1.0)),
+            "complete": True,
+        }
+    _assemble(out_path, key, [_part(parts, b) for b in batches], columns, T, attrs)
+    shutil.rmtree(parts)
+    parent = parts.parent
+    if parent.exists() and not any(parent.iterdir()):
+        parent.rmdir()
+    return key
+
+
+def _part(parts: Path, batch: range) -> Path:
+    return parts / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
+
+
+def _check_identity(parts: Path, identity: dict) -> None:
+    path = parts / "identity.json"
+    text = json.dumps(identity, sort_keys=True, indent=1)
+    if path.exists():
+        if path.read_text() != text:
+            raise FileExistsError(
+                f"{parts} holds an interrupted evaluation with other settings or weights; "
+                "remove it to restart"
+            )
+    else:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+
+def _complete_group(out_path: Path, key: str, identity: dict) -> bool:
+    if not out_path.exists():
+        return False
+    try:
+        with h5py.File(out_path, "r") as f:
+            if key not in f:
+                return False
+            attrs = f[key].attrs
+            return bool(attrs.get("complete", False)) and json.loads(
+                attrs.get("identity", "{}")
+            ) == json.loads(json.dumps(identity))
+    except OSError:
+        return False
+
+
+def _evaluate_batch(model, ds, batch, T, stored, store_sequences, pf_model, parts, bar) -> None:
+    from .inference import rollout_frames
+
+    indices = np.arange(batch.start, batch.stop)
+    eta = ds.eta[indices]
+    phi0 = ds.read(indices, 0)
+    parameter = next(model.parameters())
+    phi0_t = torch.as_tensor(phi0, dtype=parameter.dtype, device=parameter.device)
+    eta_t = torch.as_tensor(eta, dtype=parameter.dtype, device=parameter.device)
+    b = len(indices)
+    out = {
+        "mae": np.empty((b, T + 1)),
+        "interface_error": np.empty((b, T + 1)),
+        **{
+            f"{side}/{name}": np.empty((b, T + 1))
+            for side in ("nn", "pf")
+            for name in FRAME_METRICS
+        },
+    }
+    keep = indices < store_sequences
+    n_keep = int(keep.sum())
+    kept = {
+        side: np.empty((n_keep, len(stored), *phi0.shape[-2:]), np.float32) for side in ("nn", "pf")
+    }
+
+    def measure(t: int, nn: np.ndarray, pf: np.ndarray) -> None:
+        for side, phi in (("nn", nn), ("pf", pf)):
+            for name, values in frame_metrics(phi, eta, pf_model).items():
+                out[f"{side}/{name}"][:, t] = values
+        out["mae"][:, t] = metrics.mae(nn, pf)
+        out["interface_error"][:, t] = metrics.relative_error(
+            out["nn/interface"][:, t], out["pf/interface"][:, t]
+        )
+        if n_keep and t in stored:
+            kept["nn"][:, stored.index(t)] = nn[keep]
+            kept["pf"][:, stored.index(t)] = pf[keep]
+        bar.update(b)
+
+    measure(0, phi0, phi0)
+    with torch.inference_mode():
+        for t, frame in enumerate(rollout_frames(model, phi0_t, eta_t, T), start=1):
+            nn = frame.float().cpu().numpy()
+            if not np.isfinite(nn).all():
+                log.warning(
+                    "the CRNN rollout of sequences %s is no longer finite at frame %d",
+                    indices[~np.isfinite(nn).all(axis=(-2, -1))].tolist(),
+                    t,
+                )
+            measure(t, nn, ds.read(indices, t))
+    path = _part(parts, batch)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        for name, values in out.items():
+            f.create_dataset(name, data=values)
+        f.create_dataset("frames/nn", data=kept["nn"])
+        f.create_dataset("frames/pf", data=kept["pf"])
+    os.replace(tmp, path)
+
+
+def _write_group(out_path: Path, key: str, write) -> None:
+    """Replace group ``key`` of ``out_path`` atomically: copy the file (if any), rewrite the
+    group in the copy with ``write(group)``, rename the copy over the file."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    try:
+        if out_path.exists():
+            shutil.copyfile(out_path, tmp)
+        with h5py.File(tmp, "a") as f:
+            if key in f:
+                del f[key]
+            write(f.create_group(key))
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, attrs) -> None:
+    def write(group: h5py.Group) -> None:
+        opened = [h5py.File(p, "r") for p in sources]
+        try:
+            names = [n for n in ("mae", "interface_error")] + [
+                f"{side}/{name}" for side in ("nn", "pf") for name in FRAME_METRICS
+            ]
+            for name in names:
+                group.create_dataset(name, data=np.concatenate([f[name][...] for f in opened]))
+            for side in ("nn", "pf"):
+                data = np.concatenate([f[f"frames/{side}"][...] for f in opened])
+                group.create_dataset(
+                    f"frames/{side}",
+                    data=data,
+                    compression="gzip",
+                    compression_opts=1,
+                    shuffle=True,
+                )
+        finally:
+            for f in opened:
+                f.close()
+        identity = json.loads(attrs["identity"])
+        group.create_dataset("frames/frame", data=np.asarray(identity["frames_to_store"], np.int64))
+        for name, values in columns.items():
+            group.create_dataset(name, data=np.asarray(values))
+        group.create_dataset("frame", data=np.arange(T + 1))
+        group.attrs.update(attrs)
+        from . import __version__
+
+        group.attrs["spinodal_version"] = __version__
+
+    _write_group(out_path, key, write)
+
+
+def read_evaluation(path: str | Path, key: str) -> dict:
+    """Every array of an evaluation group as a dict (``"nn/total"``, ``"frames/pf"``, ...),
+    plus ``"attrs"`` (the group's attributes)."""
+    with h5py.File(path, "r") as f:
+        if key not in f:
+            raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
+        group = f[key]
+        out: dict = {"attrs": dict(group.attrs)}
+        group.visititems(
+            lambda name, item: (
+                out.__setitem__(name, item[...]) if isinstance(item, h5py.Dataset) else None
+            )
+        )
+        return out
+
+
+def _groups(f: h5py.File) -> list[str]:
+    found = []
+    f.visititems(lambda name, item: found.append(name) if "schema" in item.attrs else None)
+    return found
+
+
+# --- perturbed PF ensembles (Fig. 6, Fig. S5) --------------------------------------------------
+
+
+def perturbed_ensemble(
+    dataset_path: str | Path,
+    noise_std: float,
+    *,
+    indices: Sequence[int] | None = None,
+    n_frames: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """PF runs with noise from the initial states of a dataset, against its deterministic PF.
+
+    Each sequence is integrated again from its frame 0 with the dataset's solver constants and
+    Gaussian noise of standard deviation ``noise_std`` added to φ at every step, made exactly
+    mass conserving (:meth:`PhaseFieldModel.evolve`, Sec. 3.2), streaming frame by frame.
+
+    Returns:
+        dict with ``index`` [S], ``mae`` [S, T+1] (⟨|φ_noise - φ|⟩, Fig. 6a), ``total``
+        [S, T+1] (⟨f⟩ of the noisy runs, Fig. 6b), ``interface`` [S, T+1] (2⟨w⟩) and
+        ``noise_std``. Batch k's noise is seeded from (``seed``, its first index): reproducible
+        for the same arguments and device. ``batch_size`` defaults to the dataset's generation
+        batch: with the same batches and device, ``noise_std = 0`` reproduces the dataset
+        bitwise (batched FFTs round differently in the last bit).
+    """
+    if not (np.isfinite(noise_std) and noise_std >= 0):
+        raise ValueError(f"noise_std must be a non-negative finite number, got {noise_std!r}")
+    with open_dataset(dataset_path) as ds:
+        T = ds.n_frames if n_frames is None else int(n_frames)
+        if not 0 <= T <= ds.n_frames:
+            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
+        indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
+        model = ds.model
+        steps = int(ds.attrs.get("steps_per_frame", 100))
+        out = {name: np.empty((len(indices), T + 1)) for name in ("mae", "total", "interface")}
+        bar = tqdm(total=len(indices) * T, unit="frame", disable=not progress, desc="perturbed")
+        if batch_size is None:
+            batch_size = int(ds.attrs.get("generation_batch", 8))
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            rows = slice(start, start + len(chunk))
+            phi0, eta = ds.read(chunk, 0), ds.eta[chunk]
+            energies = model.free_energy(phi0, eta)
+            out["mae"][rows, 0] = 0.0
+            out["total"][rows, 0] = energies["total"]
+            out["interface"][rows, 0] = energies["interface"]
+            batch_seed = int(np.random.SeedSequence([seed, int(chunk[0])]).generate_state(1)[0])
+            frames = model.frames(
+                phi0,
+                eta,
+                T,
+                steps_per_frame=steps,
+                noise_std=float(noise_std),
+                seed=batch_seed,
+                dtype="float32",
+                device=device,
+            )
+            for t, frame in enumerate(frames, start=1):
+                noisy = frame.cpu().numpy()
+                energies = model.free_energy(noisy, eta)
+                out["mae"][rows, t] = metrics.mae(noisy, ds.read(chunk, t))
+                out["total"][rows, t] = energies["total"]
+                out["interface"][rows, t] = energies["interface"]
+                bar.update(len(chunk))
+        bar.close()
+    return {"index": indices, "noise_std": float(noise_std), **out}
+
+
+def match_noise_level(
+    target_mae,
+    dataset_path: str | Path,
+    noise_levels: Sequence[float],
+    **kwargs,
+) -> tuple[float, dict[float, float], dict[float, np.ndarray]]:
+    """The noise level whose median MAE curve is closest to ``target_mae`` (Fig. 6a, S5).
+
+    Args:
+        target_mae: a median MAE curve [T'+1] (e.g. the NN's), frame 0 first; or per-sequence
+            curves [S, T'+1], whose median is taken.
+        dataset_path, kwargs: as for :func:`perturbed_ensemble` (``n_frames`` defaults to the
+            target's length).
+        noise_levels: the standard deviations to try (the paper finds 7.5e-4).
+
+    Returns:
+        (best level, {level: RMS difference of log10 median curves over frames ≥ 1},
+        {level: median curve}).
+    """
+    target = np.asarray(target_mae, dtype=np.float64)
+    if target.ndim == 2:
+        target = metrics.ensemble_summary(target).median
+    kwargs.setdefault("n_frames", len(target) - 1)
+    distances, curves = {}, {}
+    for level in noise_levels:
+        run = perturbed_ensemble(dataset_path, level, **kwargs)
+        curve = metrics.ensemble_summary(run["mae"]).median
+        curves[float(level)] = curve
+        floor = 1e-12
+        diff = np.log10(np.maximum(curve[1:], floor)) - np.log10(np.maximum(target[1:], floor))
+        distances[float(level)] = float(np.sqrt(np.mean(diff**2)))
+    best = min(distances, key=distances.get)
+    return best, distances, curves
+
+
+# --- phase diagram (Fig. 8) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """NN and PF classifications of the same sequences (Sec. 3.4, Fig. 8a).
+
+    Attributes:
+        phi_mean, eta: the sequences' parameters [S].
+        nn_separated, pf_separated: phase separated (max φ - min φ > threshold) [S].
+        threshold: the classification threshold (paper: 0.05).
+    """
+
+    phi_mean: np.ndarray
+    eta: np.ndarray
+    nn_separated: np.ndarray
+    pf_separated: np.ndarray
+    threshold: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Confusion counts: ``both_separated``, ``both_homogeneous``, ``nn_separated_only``
+        (NN predicts separation, PF stays homogeneous) and ``nn_homogeneous_only`` (the
+        reverse; the paper finds none)."""
+        nn, pf = self.nn_separated, self.pf_separated
+        return {
+            "both_separated": int((nn & pf).sum()),
+            "both_homogeneous": int((~nn & ~pf).sum()),
+            "nn_separated_only": int((nn & ~pf).sum()),
+            "nn_homogeneous_only": int((~nn & pf).sum()),
+        }
+
+    @property
+    def agree(self) -> np.ndarray:
+        """[S] True where NN and PF classify alike."""
+        return self.nn_separated == self.pf_separated
+
+    @property
+    def accuracy(self) -> float:
+        """Fraction of sequences classified alike (paper: 491/500 = 98 %)."""
+        return float(self.agree.mean()) if len(self.agree) else float("nan")
+
+
+def phase_diagram(nn_frames, pf_frames, phi_mean, eta, threshold: float = 0.05) -> PhaseDiagram:
+    """Classify NN and PF fields [S, N, N] (e.g. at 100τ) as phase separated or not
+    (:func:`spinodal.metrics.is_phase_separated`) and compare them."""
+    nn = metrics.is_phase_separated(nn_frames, threshold)
+    pf = metrics.is_phase_separated(pf_frames, threshold)
+    return _diagram(nn, pf, phi_mean, eta, threshold)
+
+
+def _diagram(nn, pf, phi_mean, eta, threshold) -> PhaseDiagram:
+    nn, pf = np.atleast_1d(nn).astype(bool), np.atleast_1d(pf).astype(bool)
+    phi_mean = np.atleast_1d(np.asarray(phi_mean, np.float64))
+    eta = np.atleast_1d(np.asarray(eta, np.float64))
+    if not (nn.shape == pf.shape == phi_mean.shape == eta.shape) or nn.ndim != 1:
+        raise ValueError(
+            f"need one classification per sequence: got NN {nn.shape}, PF {pf.shape}, "
+            f"phi_mean {phi_mean.shape}, eta {eta.shape}"
+        )
+    return PhaseDiagram(phi_mean, eta, nn, pf, float(threshold))
+
+
+def phase_diagram_from_evaluation(
+    path: str | Path, key: str, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
+) -> PhaseDiagram:
+    """The phase diagram at ``frame`` (default 100τ) from an :func:`evaluate_split` group,
+    using its stored max - min of φ (no frames needed)."""
+    with h5py.File(path, "r") as f:
+        if key not in f:
+            raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
+        group = f[key]
+        last = group["nn/contrast"].shape[1] - 1
+        if not 0 <= frame <= last:
+            raise ValueError(f"frame must be in [0, {last}] for {key}, got {frame}")
+        nn = group["nn/contrast"][:, frame] > threshold
+        pf = group["pf/contrast"][:, frame] > threshold
+        return _diagram(nn, pf, group["phi_mean"][...], group["eta"][...], threshold)
+
+
+def amplitude_sensitivity(
+    model,
+    phi_mean: float,
+    eta: float,
+    amplitudes: Sequence[float],
+    *,
+    size: int = 128,
+    n_frames: int = 200,
+    seed: int = 0,
+    threshold: float = 0.05,
+    device: str | torch.device | None = None,
+    pf_model: PhaseFieldModel | None = None,
+) -> dict[str, np.ndarray]:
+    """One Perlin pattern at several amplitudes, evolved by NN and PF (Fig. 8c).
+
+    The initial states are ⟨φ⟩ + a p̃ with the same unit-peak Perlin field p̃ (drawn from
+    ``seed``, :func:`spinodal.initial.initial_state`) and a in ``amplitudes``; near the
+    spinodal the larger amplitude separates while the smaller one stays mixed.
+
+    Returns:
+        dict with ``amplitude`` [A], ``phi0``, ``pf``, ``nn`` [A, size, size] (frames 0 and
+        ``n_frames``) and ``pf_separated``, ``nn_separated`` [A] (max - min > ``threshold``).
+    """
+    from .inference import rollout
+    from .initial import initial_state
+
+    pf_model = pf_model or PhaseFieldModel()
+    amplitudes = np.atleast_1d(np.asarray(amplitudes, dtype=np.float64))
+    phi0 = np.stack(
+        [initial_state((size, size), phi_mean, a, np.random.default_rng(seed)) for a in amplitudes]
+    ).astype(np.float32)
+    *_, pf = pf_model.frames(phi0, eta, n_frames, dtype="float32", device=device)
+    nn = rollout(model, phi0, eta, n_frames, every=max(n_frames, 1), device=device)[:, -1]
+    pf = pf.cpu().numpy()
+    return {
+        "amplitude": amplitudes,
+        "phi0": phi0,
+        "pf": pf,
+        "nn": nn,
+        "pf_separated": metrics.is_phase_separated(pf, threshold),
+        "nn_separated": metrics.is_phase_separated(nn, threshold),
+    }

@@ -1,0 +1,260 @@
+"""NN-versus-PF evaluation, perturbed ensembles and the phase diagram (spinodal.evaluation)."""
+
+import logging
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from spinodal import PhaseFieldModel, evaluation, metrics
+from spinodal.checkpoint import save_checkpoint
+from spinodal.cli import main
+from spinodal.datasets import generate_split, open_dataset
+from spinodal.inference import rollout
+from spinodal.model import CRNN, ModelConfig
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """The tiny preset's test split: 4 sequences × 21 frames of 32²."""
+    path = tmp_path_factory.mktemp("data") / "test.h5"
+    return generate_split("tiny", "test", path, progress=False, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return CRNN(ModelConfig(hidden_channels=4)).eval()
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory, model):
+    return save_checkpoint(tmp_path_factory.mktemp("models") / "tiny-crnn", model, {})
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, checkpoint, dataset):
+    out = tmp_path_factory.mktemp("eval") / "results.h5"
+    key = evaluation.evaluate_split(checkpoint, dataset, out, batch_size=3, store_sequences=2)
+    return out, key
+
+
+def test_evaluation_layout_and_shapes(evaluated, dataset):
+    out, key = evaluated
+    assert key == "tiny-crnn/tiny-test"
+    results = evaluation.read_evaluation(out, key)
+    with open_dataset(dataset) as ds:
+        S, T, N = len(ds), ds.n_frames, ds.size
+        np.testing.assert_array_equal(results["eta"], ds.eta)
+        np.testing.assert_array_equal(results["phi_mean"], ds.phi_mean)
+    for name in ("mae", "interface_error"):
+        assert results[name].shape == (S, T + 1)
+    for side in ("nn", "pf"):
+        for name in evaluation.FRAME_METRICS:
+            assert results[f"{side}/{name}"].shape == (S, T + 1), (side, name)
+        assert results[f"frames/{side}"].shape == (2, 2, N, N)
+    np.testing.assert_array_equal(results["frames/frame"], [0, T])
+    np.testing.assert_array_equal(results["frame"], np.arange(T + 1))
+    assert results["attrs"]["schema"] == evaluation.SCHEMA and results["attrs"]["complete"]
+    assert not (out.parent / "results.h5.parts").exists()
+
+
+def test_pf_measures_are_those_of_the_dataset_and_frame_zero_agrees(evaluated, dataset):
+    out, key = evaluated
+    results = evaluation.read_evaluation(out, key)
+    with open_dataset(dataset) as ds:
+        phi = ds.read(np.arange(len(ds)))
+        model = ds.model
+    for t in (0, 7, phi.shape[1] - 1):
+        expected = evaluation.frame_metrics(phi[:, t], results["eta"], model)
+        for name, values in expected.items():
+            np.testing.assert_allclose(results[f"pf/{name}"][:, t], values, rtol=1e-6)
+    np.testing.assert_allclose(results["pf/interface"], metrics.interface_length(phi), rtol=1e-5)
+    # Frame 0 is shared: no error, identical NN and PF measures; PF against itself is exact.
+    np.testing.assert_array_equal(results["mae"][:, 0], 0.0)
+    np.testing.assert_array_equal(results["interface_error"][:, 0], 0.0)
+    for name in evaluation.FRAME_METRICS:
+        np.testing.assert_array_equal(results[f"nn/{name}"][:, 0], results[f"pf/{name}"][:, 0])
+    np.testing.assert_array_equal(metrics.mae(phi, phi), 0.0)
+    np.testing.assert_array_equal(results["frames/pf"], phi[:2][:, [0, -1]])
+
+
+def test_nn_measures_are_those_of_the_rollout(evaluated, dataset, model):
+    out, key = evaluated
+    results = evaluation.read_evaluation(out, key)
+    with open_dataset(dataset) as ds:
+        phi = ds.read(np.arange(len(ds)))
+        eta, T = ds.eta, ds.n_frames
+    nn = np.concatenate([rollout(model, phi[s, 0], eta[s], T) for s in (slice(0, 3), slice(3, 4))])
+    # float32 convolutions round differently run to run (oneDNN): compare to 1e-5.
+    np.testing.assert_allclose(results["mae"], metrics.mae(nn, phi), atol=1e-5)
+    np.testing.assert_allclose(results["nn/contrast"], metrics.contrast(nn), atol=1e-5)
+    np.testing.assert_allclose(
+        results["interface_error"], metrics.interface_length_error(nn, phi), rtol=1e-3, atol=1e-5
+    )
+    np.testing.assert_allclose(results["frames/nn"], nn[:2][:, [0, -1]], atol=1e-5)
+
+
+def test_evaluation_resumes_and_keeps_other_groups(tmp_path, checkpoint, dataset, monkeypatch):
+    out = tmp_path / "results.h5"
+    calls = []
+    original = evaluation._evaluate_batch
+
+    def interrupted(*args):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(args[2])
+        original(*args)
+
+    monkeypatch.setattr(evaluation, "_evaluate_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        evaluation.evaluate_split(checkpoint, dataset, out, batch_size=2, n_frames=4)
+    assert not out.exists()
+    assert len(list((tmp_path / "results.h5.parts").rglob("sequences-*.h5"))) == 1
+
+    done = []
+    monkeypatch.setattr(
+        evaluation, "_evaluate_batch", lambda *args: (done.append(args[2]), original(*args))
+    )
+    key = evaluation.evaluate_split(checkpoint, dataset, out, batch_size=2, n_frames=4)
+    assert done == [range(2, 4)]  # the first batch was not recomputed
+    done.clear()
+    assert evaluation.evaluate_split(checkpoint, dataset, out, batch_size=2, n_frames=4) == key
+    assert done == []  # a complete group with the same identity is not recomputed
+
+    uninterrupted = tmp_path / "direct.h5"
+    evaluation.evaluate_split(checkpoint, dataset, uninterrupted, batch_size=2, n_frames=4)
+    resumed = evaluation.read_evaluation(out, key)
+    direct = evaluation.read_evaluation(uninterrupted, key)
+    for name in ("mae", "nn/total", "pf/isotropy", "frames/nn"):
+        np.testing.assert_array_equal(resumed[name], direct[name])
+
+    other = evaluation.evaluate_split(
+        checkpoint, dataset, out, batch_size=2, n_frames=2, dataset_name="short"
+    )
+    with h5py.File(out, "r") as f:
+        assert key in f and other in f and f[other]["mae"].shape == (4, 3)
+
+
+def test_interrupted_parts_with_other_settings_are_refused(tmp_path, checkpoint, dataset):
+    out = tmp_path / "results.h5"
+    parts = tmp_path / "results.h5.parts" / "tiny-crnn__tiny-test"
+    parts.mkdir(parents=True)
+    (parts / "identity.json").write_text("{}")
+    with pytest.raises(FileExistsError, match="remove it"):
+        evaluation.evaluate_split(checkpoint, dataset, out, n_frames=1)
+
+
+def test_evaluation_rejects_bad_arguments(tmp_path, model, dataset):
+    with pytest.raises(ValueError, match="n_frames"):
+        evaluation.evaluate_split(model, dataset, tmp_path / "r.h5", n_frames=1000)
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluation.evaluate_split(model, dataset, tmp_path / "r.h5", batch_size=0)
+    with pytest.raises(ValueError, match="without '/'"):
+        evaluation.evaluate_split(model, dataset, tmp_path / "r.h5", model_name="a/b")
+
+
+def test_phase_diagram_counts_add_up():
+    rng = np.random.default_rng(0)
+    separated = np.stack([np.where(np.arange(16) < 8, 0.0, 1.0)[None].repeat(16, 0)] * 6)
+    homogeneous = 0.4 + 0.01 * rng.random((6, 16, 16))
+    nn = np.stack([separated[0], separated[1], homogeneous[0], homogeneous[1], separated[2]])
+    pf = np.stack([separated[3], homogeneous[2], homogeneous[3], homogeneous[4], separated[4]])
+    diagram = evaluation.phase_diagram(nn, pf, np.full(5, 0.4), np.linspace(0, 0.01, 5))
+    assert diagram.counts == {
+        "both_separated": 2,
+        "both_homogeneous": 2,
+        "nn_separated_only": 1,
+        "nn_homogeneous_only": 0,
+    }
+    assert sum(diagram.counts.values()) == 5
+    assert diagram.accuracy == pytest.approx(0.8)
+    np.testing.assert_array_equal(diagram.agree, [True, False, True, True, True])
+    with pytest.raises(ValueError, match="one classification per sequence"):
+        evaluation.phase_diagram(nn, pf[:4], np.full(5, 0.4), np.zeros(5))
+
+
+def test_phase_diagram_from_an_evaluation(evaluated, dataset):
+    out, key = evaluated
+    with open_dataset(dataset) as ds:
+        T = ds.n_frames
+        pf = ds.read(np.arange(len(ds)), T)
+        phi_mean, eta = ds.phi_mean, ds.eta
+    results = evaluation.read_evaluation(out, key)
+    diagram = evaluation.phase_diagram_from_evaluation(out, key, frame=T)
+    np.testing.assert_array_equal(diagram.pf_separated, metrics.is_phase_separated(pf))
+    np.testing.assert_array_equal(diagram.nn_separated, results["nn/contrast"][:, T] > 0.05)
+    np.testing.assert_array_equal(diagram.phi_mean, phi_mean)
+    np.testing.assert_array_equal(diagram.eta, eta)
+    assert sum(diagram.counts.values()) == len(eta)
+    with pytest.raises(ValueError, match="frame must be in"):
+        evaluation.phase_diagram_from_evaluation(out, key, frame=T + 1)
+    with pytest.raises(KeyError, match="no evaluation"):
+        evaluation.read_evaluation(out, "nothing/here")
+
+
+def test_perturbed_ensemble_without_noise_reproduces_the_dataset(dataset):
+    run = evaluation.perturbed_ensemble(dataset, 0.0, n_frames=3)
+    assert run["mae"].shape == (4, 4) and run["total"].shape == (4, 4)
+    np.testing.assert_array_equal(run["mae"], 0.0)
+    with open_dataset(dataset) as ds:
+        phi = ds.read(np.arange(len(ds)), slice(0, 4))
+        energies = ds.model.free_energy(phi, ds.eta[:, None])
+    np.testing.assert_allclose(run["total"], energies["total"], rtol=1e-6)
+
+
+def test_perturbed_ensemble_with_noise_departs_and_the_noise_level_is_found(dataset):
+    run = evaluation.perturbed_ensemble(dataset, 1e-3, n_frames=4, indices=[0, 2], seed=1)
+    np.testing.assert_array_equal(run["index"], [0, 2])
+    assert (run["mae"][:, 0] == 0).all() and (run["mae"][:, 1:] > 1e-4).all()
+    again = evaluation.perturbed_ensemble(dataset, 1e-3, n_frames=4, indices=[0, 2], seed=1)
+    np.testing.assert_array_equal(run["mae"], again["mae"])
+    best, distances, curves = evaluation.match_noise_level(
+        run["mae"], dataset, [1e-4, 1e-3, 1e-2], indices=[0, 2], seed=1
+    )
+    assert best == 1e-3 and distances[1e-3] == 0.0
+    assert set(curves) == {1e-4, 1e-3, 1e-2}
+    assert curves[1e-4][-1] < curves[1e-3][-1] < curves[1e-2][-1]
+    with pytest.raises(ValueError, match="noise_std"):
+        evaluation.perturbed_ensemble(dataset, -1.0)
+
+
+def test_cli_evaluate(tmp_path, checkpoint, dataset, caplog):
+    caplog.set_level(logging.INFO)
+    out = tmp_path / "cli.h5"
+    argv = ["evaluate", "--model", str(checkpoint), "--data", str(dataset), "--out", str(out)]
+    code = main([*argv, "--frames", "3", "--batch-size", "4", "--device", "cpu", "--quiet"])
+    assert code == 0
+    with h5py.File(out, "r") as f:
+        assert f["tiny-crnn/tiny-test/mae"].shape == (4, 4)
+    assert "median MAE" in caplog.text and "phase diagram" in caplog.text
+    assert main([*argv, "--frames", "999", "--quiet"]) == 2
+
+
+def test_amplitude_sensitivity_pair(model):
+    pair = evaluation.amplitude_sensitivity(
+        model, 0.5, 0.0, [0.1, 0.001], size=32, n_frames=30, seed=3
+    )
+    assert pair["phi0"].shape == pair["pf"].shape == pair["nn"].shape == (2, 32, 32)
+    # One pattern at two amplitudes.
+    np.testing.assert_allclose(pair["phi0"][0] - 0.5, 100 * (pair["phi0"][1] - 0.5), atol=1e-5)
+    np.testing.assert_allclose(pair["pf"].mean(axis=(-2, -1)), 0.5, atol=1e-5)
+    # Inside the chemical spinodal with no misfit the large perturbation separates within 30τ.
+    assert pair["pf_separated"][0]
+    np.testing.assert_array_equal(pair["pf_separated"], metrics.is_phase_separated(pair["pf"]))
+    np.testing.assert_array_equal(pair["nn_separated"], metrics.is_phase_separated(pair["nn"]))
+    expected = PhaseFieldModel().evolve(pair["phi0"], 0.0, 30)[:, -1]
+    np.testing.assert_allclose(pair["pf"], expected, atol=1e-6)
+
+
+def test_evaluation_of_a_large_varying_split(tmp_path, checkpoint):
+    data = generate_split("tiny", "varying", tmp_path / "varying.h5", progress=False, device="cpu")
+    out = tmp_path / "results.h5"
+    key = evaluation.evaluate_split(checkpoint, data, out, frames_to_store=(0, 5, 10))
+    results = evaluation.read_evaluation(out, key)
+    assert key == "tiny-crnn/tiny-varying"
+    assert results["frames/nn"].shape == (1, 3, 64, 64)
+    assert results["mae"].shape == (1, 11)
