@@ -65,6 +65,9 @@ class TrainConfig:
         learning_rate: Adam learning rate.
         weights: loss weights (λ_φ, λ_∇, λ_f) of Eq. 11.
         noise_std: std of the mass-conserving noise added to input frames.
+        grad_clip: clip the global gradient norm to this value (None: no clipping). Not stated
+            in the paper; it keeps the first free rollouts of the curriculum, whose errors can
+            explode, from throwing the recurrent network into saturation.
         augment: D4 and φ → 1 - φ augmentation.
         model: the architecture.
         precision: ``"float32"`` or ``"bfloat16"`` (autocast of the network; losses in float32).
@@ -80,6 +83,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     weights: LossWeights = field(default_factory=LossWeights)
     noise_std: float = 1e-3
+    grad_clip: float | None = 1.0
     augment: bool = True
     model: ModelConfig = field(default_factory=ModelConfig)
     precision: Literal["float32", "bfloat16"] = "float32"
@@ -342,6 +346,8 @@ def _fit(
             )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if config.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             sums += torch.tensor(
                 [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
