@@ -94,6 +94,9 @@ def test_checkpoint_card_and_history(small_data, tmp_path):
     assert card["best_epoch"] == best["epoch"] and card["epochs_trained"] == 3
     assert card["dataset"]["train_sequences"] == 8 and card["dataset"]["validation_sequences"] == 2
     assert len(best["validation"]["mae"]) == 4
+    versus = card["versus_paper"]
+    assert not versus["same_as_paper"] and "domain" in versus["differs_in"]
+    assert versus["pairs"]["domain"] == [16, 128] and versus["pairs"]["frames_per_sequence"][0] == 4
     model = load_model(tmp_path / "run")
     assert model.config.hidden_channels == 4 and not model.training
     assert [h["n_input"] for h in history] == [4, 2, 1]

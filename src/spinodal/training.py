@@ -253,6 +253,7 @@ def train(
         val_set = _Sequences(ds, val_idx[world.rank :: world.world], config.frames)
         physics = ds.model
         data_info = {
+            "frames": train_set.n_frames,
             "path": str(data),
             "hash": file_hash(data),
             "preset": ds.attrs["preset"],
@@ -429,6 +430,7 @@ def _card(
     frames = sorted({f for f in (10, 50, 99, len(mae)) if f <= len(mae)})
     return {
         "preset": config.preset,
+        "versus_paper": versus_paper(config, data_info, len(history)),
         "recipe": config.to_dict(),
         "dataset": data_info,
         "epochs_trained": len(history),
@@ -440,6 +442,28 @@ def _card(
             "mae_at_frame": {str(f): mae[f - 1] for f in frames},
         },
     }
+
+
+def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
+    """This run's recipe next to the paper's (Sec. 2.2-2.3), as [this run, paper] pairs."""
+    paper = get_preset("paper")
+    train = paper.split("train")
+    recipe = paper.training
+    n_validation = int(round(train.validation_fraction * train.n_sequences))
+    frames = data_info.get("frames")
+    pairs = {
+        "train_sequences": [data_info["train_sequences"], train.n_sequences - n_validation],
+        "frames_per_sequence": [frames, train.n_frames],
+        "domain": [data_info["size"], train.size],
+        "epochs": [epochs, recipe.epochs],
+        "curriculum_epochs": [config.curriculum_epochs, recipe.curriculum_epochs],
+        "batch_size": [config.batch_size, recipe.batch_size],
+        "loss_weights": [[config.weights.grad, config.weights.free_energy],
+                         [recipe.lambda_grad, recipe.lambda_f]],
+        "noise_std": [config.noise_std, recipe.noise_std],
+    }
+    differs = sorted(k for k, (ours, theirs) in pairs.items() if ours != theirs)
+    return {"pairs": pairs, "differs_in": differs, "same_as_paper": not differs}
 
 
 def _save_state(path: Path, model, optimizer, config, history, wall) -> None:
