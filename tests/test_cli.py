@@ -143,3 +143,33 @@ def test_dataset_command_and_bad_shard(tmp_path, caplog):
 def test_presets_command_prints_json(capsys):
     assert main(["presets", "paper"]) == 0
     assert '"n_sequences": 2000' in capsys.readouterr().out
+
+
+def test_a_diverging_simulation_is_reported_not_raised(tmp_path, caplog, monkeypatch):
+    """A blow-up (here from a far too large dt) ends the command with a message naming the
+    field and step, exit status 2, and no output file."""
+    original = PhaseFieldModel.evolve
+    unstable = PhaseFieldModel(dt=5.0)
+    monkeypatch.setattr(
+        PhaseFieldModel, "evolve", lambda self, *args, **kwargs: original(unstable, *args, **kwargs)
+    )
+    out = tmp_path / "run.h5"
+    code = main(
+        [
+            "simulate",
+            "--size",
+            "32",
+            "--phi-mean",
+            "0.5",
+            "--eta",
+            "0",
+            "--frames",
+            "5",
+            "--amplitude",
+            "0.1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 2 and not out.exists()
+    assert "diverged in field 0 at step" in caplog.text

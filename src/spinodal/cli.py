@@ -597,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         args.run(args)
-    except (ValueError, KeyError, FileExistsError, FileNotFoundError) as error:
+    except (ValueError, KeyError, FileExistsError, FileNotFoundError, FloatingPointError) as error:
         log.error("%s", error)
         return 2
     except KeyboardInterrupt:

@@ -458,8 +458,10 @@ def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
         "epochs": [epochs, recipe.epochs],
         "curriculum_epochs": [config.curriculum_epochs, recipe.curriculum_epochs],
         "batch_size": [config.batch_size, recipe.batch_size],
-        "loss_weights": [[config.weights.grad, config.weights.free_energy],
-                         [recipe.lambda_grad, recipe.lambda_f]],
+        "loss_weights": [
+            [config.weights.grad, config.weights.free_energy],
+            [recipe.lambda_grad, recipe.lambda_f],
+        ],
         "noise_std": [config.noise_std, recipe.noise_std],
     }
     differs = sorted(k for k, (ours, theirs) in pairs.items() if ours != theirs)
