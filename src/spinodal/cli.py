@@ -335,6 +335,11 @@ def _add_train(sub) -> None:
         help="autocast precision of the network (default float32)",
     )
     p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        help="start from this checkpoint's weights (fine-tuning, e.g. on longer rollouts)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_train)
 
@@ -351,6 +356,7 @@ def _run_train(args) -> None:
         seed=args.seed,
         frames=args.frames,
         max_sequences=args.max_sequences,
+        init_from=str(args.init_from) if args.init_from else None,
     )
     overrides = {
         name: value

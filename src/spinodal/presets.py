@@ -35,6 +35,7 @@ __all__ = [
     "InitialState",
     "SplitSpec",
     "TrainingRecipe",
+    "AblationRecipe",
     "Preset",
     "PRESETS",
     "get_preset",
@@ -169,6 +170,27 @@ class TrainingRecipe:
     kernel_size: int = 5
 
 
+@dataclass(frozen=True)
+class AblationRecipe:
+    """How the ablation models (supplementary: loss terms, output layer) are trained.
+
+    Each variant changes one thing of the preset's :class:`TrainingRecipe` and is trained with
+    the overrides below (None: the recipe's own value, as at the ``paper`` preset).
+
+    Attributes:
+        epochs, curriculum_epochs: training length and curriculum ramp.
+        batch_size: sequences per optimizer step.
+        frames: frames of each training sequence used (None: all).
+        max_sequences: training sequences used (None: all).
+    """
+
+    epochs: int | None = None
+    curriculum_epochs: int | None = None
+    batch_size: int | None = None
+    frames: int | None = None
+    max_sequences: int | None = None
+
+
 SPLIT_NAMES = ("train", "test", "ensemble", "ensemble_low", "large", "varying")
 
 
@@ -184,12 +206,14 @@ class Preset:
         generation_batch: sequences simulated together by the dataset generator (part of the
             identity of a dataset: batched FFTs round differently in the last bit).
         pfhub_t_end: final time of the PFHub benchmark 1a validation run (benchmark units).
+        ablation: how the ablation variants are trained.
     """
 
     name: str
     description: str
     splits: tuple[SplitSpec, ...]
     training: TrainingRecipe
+    ablation: AblationRecipe = field(default_factory=AblationRecipe)
     generation_batch: int = 16
     pfhub_t_end: float = 2000.0
 
@@ -275,6 +299,7 @@ PRESETS: dict[str, Preset] = {
             initial=_INITIAL,
         ),
         training=TrainingRecipe(train_size=32, epochs=2, curriculum_epochs=1, batch_size=4),
+        ablation=AblationRecipe(epochs=1, curriculum_epochs=0, frames=4),
         generation_batch=8,
         pfhub_t_end=20.0,
     ),
@@ -295,6 +320,9 @@ PRESETS: dict[str, Preset] = {
             initial=_INITIAL,
         ),
         training=TrainingRecipe(train_size=64, epochs=30, curriculum_epochs=10, batch_size=8),
+        ablation=AblationRecipe(
+            epochs=3, curriculum_epochs=1, batch_size=4, frames=8, max_sequences=48
+        ),
         generation_batch=16,
         pfhub_t_end=2000.0,
     ),

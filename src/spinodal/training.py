@@ -74,6 +74,8 @@ class TrainConfig:
         frames: train on the first ``frames`` + 1 frames of each sequence (None: all).
         max_sequences: use at most this many training sequences (None: all).
         seed: root seed of every random choice.
+        init_from: checkpoint folder whose weights start the run (fine-tuning, e.g. on longer
+            rollouts); None: fresh weights from ``seed``. Its architecture must equal ``model``.
         preset: name of the preset the recipe came from (recorded in the card).
     """
 
@@ -90,6 +92,7 @@ class TrainConfig:
     frames: int | None = None
     max_sequences: int | None = None
     seed: int = 0
+    init_from: str | None = None
     preset: str = "custom"
 
     @classmethod
@@ -286,6 +289,8 @@ def _fit(
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
         model = CRNN(config.model).to(device)
+    if config.init_from is not None and not (resume and state_path.exists()):
+        _load_initial_weights(model, config)
     if device.type == "cpu" and config.precision == "bfloat16":
         model = model.to(memory_format=torch.channels_last)
     net = torch.nn.parallel.DistributedDataParallel(model) if world.active else model
@@ -385,6 +390,19 @@ def _fit(
 
 
 _TERMS = ("phi", "grad", "free_energy")
+
+
+def _load_initial_weights(model: CRNN, config: TrainConfig) -> None:
+    """Start from the weights of the checkpoint ``config.init_from`` (same architecture)."""
+    from .checkpoint import load_model
+
+    start = load_model(config.init_from)
+    if start.config != config.model:
+        raise ValueError(
+            f"init_from {config.init_from} has architecture {start.config.to_dict()}, "
+            f"the run asks for {config.model.to_dict()}"
+        )
+    model.load_state_dict(start.state_dict())
 
 
 def _generator(seed: int, epoch: int, batch: int) -> torch.Generator:

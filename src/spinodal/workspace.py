@@ -1,0 +1,192 @@
+"""The cached artifacts of one preset: datasets, models, evaluations (what the book reuses).
+
+A :class:`Workspace` is a folder ``ROOT/PRESET/`` (``ROOT`` defaults to the repository's
+``data/`` folder, or ``$SPINODAL_DATA``) holding, each made on first request and reused after:
+
+- ``SPLIT.h5``: the preset's dataset splits (:func:`spinodal.datasets.generate_split`; a file
+  is reused only if it holds exactly that split, generation resumes if interrupted);
+- ``models/crnn/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
+  (``ROOT/models/crnn-PRESET/``, see ``data/models/README.md``);
+- ``models/ablation-VARIANT/``: the supplementary ablation models (:data:`ABLATIONS`);
+- ``evaluation.h5``: NN-versus-PF evaluations keyed by model and split
+  (:func:`spinodal.evaluation.evaluate_split`, reused when model weights and data match).
+
+Every step is deterministic and resumable, so a second build of the book only recomputes
+what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import torch
+
+from .checkpoint import CARD_FILE, load_model, read_card
+from .datasets import generate_split
+from .evaluation import evaluate_split, read_evaluation
+from .losses import LossWeights
+from .model import CRNN
+from .presets import Preset, get_preset
+
+__all__ = ["ABLATIONS", "Workspace", "default_root"]
+
+#: Supplementary ablations: variant name → (description, changes to the training recipe).
+ABLATIONS: dict[str, tuple[str, dict]] = {
+    "paper": ("all three loss terms, μ output (the paper's model)", {}),
+    "no_grad": ("without L_∇ (λ_∇ = 0)", {"lambda_grad": 0.0}),
+    "no_free_energy": ("without L_f (λ_f = 0)", {"lambda_f": 0.0}),
+    "flux": ("flux output φ + ∇·J instead of μ", {"output": "flux"}),
+    "direct": ("direct output φ + Δ (no conservation)", {"output": "direct"}),
+}
+
+
+def default_root() -> Path:
+    """``$SPINODAL_DATA``, else the ``data/`` folder of the source tree, else ``./data``."""
+    if "SPINODAL_DATA" in os.environ:
+        return Path(os.environ["SPINODAL_DATA"])
+    source_tree = Path(__file__).resolve().parents[2]
+    if (source_tree / "pyproject.toml").is_file():
+        return source_tree / "data"
+    return Path.cwd() / "data"
+
+
+class Workspace:
+    """Datasets, models and evaluations of one preset, made on request and cached.
+
+    Args:
+        preset: preset name or object.
+        root: folder of all workspaces (default :func:`default_root`).
+        device: torch device for generation, training and rollouts (default: CUDA if
+            available, else CPU).
+        model: a checkpoint folder to use as the CRNN (default: the shipped model of the
+            preset, else one trained with the preset's recipe on first request).
+        progress: show progress bars.
+    """
+
+    def __init__(
+        self,
+        preset: str | Preset = "small",
+        root: str | Path | None = None,
+        *,
+        device: str | torch.device | None = None,
+        model: str | Path | None = None,
+        progress: bool = False,
+    ):
+        self.preset = get_preset(preset)
+        self.root = Path(root) if root is not None else default_root()
+        self.dir = self.root / self.preset.name
+        if device in (None, ""):
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        self._model = Path(model) if model not in (None, "") else None
+        if self._model is not None:
+            read_card(self._model)  # a clear error now rather than deep in a chapter
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.preset.name!r}, root={str(self.root)!r}, device={self.device})"
+
+    # --- datasets --------------------------------------------------------------------------
+
+    def dataset(self, split: str) -> Path:
+        """The file of ``split`` (generated on first request)."""
+        self.preset.split(split)  # KeyError naming the splits
+        path = self.dir / f"{split}.h5"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return generate_split(self.preset, split, path, device=self.device, progress=self.progress)
+
+    # --- models ----------------------------------------------------------------------------
+
+    @property
+    def shipped_model(self) -> Path:
+        """Where a trained model of this preset is shipped (it may not exist)."""
+        return self.root / "models" / f"crnn-{self.preset.name}"
+
+    def model_path(self) -> Path:
+        """The CRNN checkpoint folder: the one given, else the shipped one, else one trained
+        with the preset's recipe into ``models/crnn`` (resumed if interrupted)."""
+        if self._model is not None:
+            return self._model
+        if (self.shipped_model / CARD_FILE).is_file():
+            return self.shipped_model
+        return self._train("crnn", {})
+
+    def model(self) -> CRNN:
+        """The CRNN of :meth:`model_path`, loaded on this workspace's device."""
+        return load_model(self.model_path(), self.device)
+
+    def ablation_model(self, variant: str) -> Path:
+        """The checkpoint of an ablation variant (:data:`ABLATIONS`), trained on first request
+        with the preset's :class:`~spinodal.presets.AblationRecipe`."""
+        if variant not in ABLATIONS:
+            raise KeyError(f"unknown ablation {variant!r}; choose one of {sorted(ABLATIONS)}")
+        return self._train(f"ablation-{variant}", ABLATIONS[variant][1], ablation=True)
+
+    def _train(self, name: str, changes: dict, ablation: bool = False) -> Path:
+        from .training import TrainConfig, train
+
+        out = self.dir / "models" / name
+        config = TrainConfig.from_preset(self.preset)
+        if ablation:
+            recipe = self.preset.ablation
+            overrides = {
+                f.name: getattr(recipe, f.name)
+                for f in dataclasses.fields(recipe)
+                if getattr(recipe, f.name) is not None
+            }
+            config = dataclasses.replace(config, **overrides)
+        weights = config.weights
+        config = dataclasses.replace(
+            config,
+            weights=LossWeights(
+                weights.phi,
+                changes.get("lambda_grad", weights.grad),
+                changes.get("lambda_f", weights.free_energy),
+            ),
+            model=dataclasses.replace(config.model, output=changes.get("output", "mu")),
+        )
+        history = out / "history.json"
+        done = (
+            (out / CARD_FILE).is_file()
+            and history.is_file()
+            and _epochs(history) >= (config.epochs)
+        )
+        if not done:
+            train(
+                config,
+                self.dataset("train"),
+                out,
+                device=str(self.device),
+                resume=True,
+                progress=self.progress,
+            )
+        return out
+
+    # --- evaluations -----------------------------------------------------------------------
+
+    @property
+    def evaluation_file(self) -> Path:
+        return self.dir / "evaluation.h5"
+
+    def evaluation(self, split: str, model: str | Path | None = None, **kwargs) -> dict:
+        """NN-versus-PF measures of ``split`` (:func:`spinodal.evaluation.evaluate_split`,
+        computed on first request), as :func:`~spinodal.evaluation.read_evaluation` returns
+        them. ``model`` defaults to :meth:`model_path`; ``kwargs`` go to ``evaluate_split``."""
+        model = Path(model) if model is not None else self.model_path()
+        key = evaluate_split(
+            model,
+            self.dataset(split),
+            self.evaluation_file,
+            device=self.device,
+            progress=self.progress,
+            **kwargs,
+        )
+        return read_evaluation(self.evaluation_file, key)
+
+
+def _epochs(history: Path) -> int:
+    import json
+
+    return len(json.loads(history.read_text()))
