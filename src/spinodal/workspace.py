@@ -8,8 +8,9 @@ A :class:`Workspace` is a folder ``ROOT/PRESET/`` (``ROOT`` defaults to the repo
 - ``models/crnn/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
   (``ROOT/models/crnn-PRESET/``, see ``data/models/README.md``);
 - ``models/ablation-VARIANT/``: the supplementary ablation models (:data:`ABLATIONS`);
-- ``evaluation.h5``: NN-versus-PF evaluations keyed by model and split
-  (:func:`spinodal.evaluation.evaluate_split`, reused when model weights and data match).
+- ``evaluations/MODEL--SPLIT.h5``: NN-versus-PF evaluations
+  (:func:`spinodal.evaluation.evaluate_split`, reused when model weights and data match);
+- ``cache/NAME-HASH.npz``: any other result (:meth:`Workspace.cached`), keyed by its inputs.
 
 Every step is deterministic and resumable, so a second build of the book only recomputes
 what changed.
@@ -19,16 +20,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from .checkpoint import CARD_FILE, load_model, read_card
+from .checkpoint import CARD_FILE, MODEL_FILE, load_model, read_card
 from .datasets import generate_split
 from .evaluation import evaluate_split, read_evaluation
 from .losses import LossWeights
 from .model import CRNN
-from .presets import Preset, get_preset
+from .presets import Preset, get_preset, stable_hash
 
 __all__ = ["ABLATIONS", "Workspace", "default_root"]
 
@@ -166,24 +169,53 @@ class Workspace:
 
     # --- evaluations -----------------------------------------------------------------------
 
-    @property
-    def evaluation_file(self) -> Path:
-        return self.dir / "evaluation.h5"
+    def evaluation_file(self, split: str, model: str | Path | None = None) -> Path:
+        """Where the evaluation of ``model`` (default :meth:`model_path`) on ``split`` lives."""
+        model = Path(model) if model is not None else self.model_path()
+        return self.dir / "evaluations" / f"{model.resolve().name}--{split}.h5"
 
     def evaluation(self, split: str, model: str | Path | None = None, **kwargs) -> dict:
         """NN-versus-PF measures of ``split`` (:func:`spinodal.evaluation.evaluate_split`,
         computed on first request), as :func:`~spinodal.evaluation.read_evaluation` returns
         them. ``model`` defaults to :meth:`model_path`; ``kwargs`` go to ``evaluate_split``."""
         model = Path(model) if model is not None else self.model_path()
+        path = self.evaluation_file(split, model)
+        path.parent.mkdir(parents=True, exist_ok=True)
         key = evaluate_split(
-            model,
-            self.dataset(split),
-            self.evaluation_file,
-            device=self.device,
-            progress=self.progress,
-            **kwargs,
+            model, self.dataset(split), path, device=self.device, progress=self.progress, **kwargs
         )
-        return read_evaluation(self.evaluation_file, key)
+        return read_evaluation(path, key)
+
+    # --- anything else ---------------------------------------------------------------------
+
+    def model_identity(self, model: str | Path | None = None) -> str:
+        """A short hash of a checkpoint's weights file (default :meth:`model_path`): put it in
+        the ``key`` of :meth:`cached` results that depend on the model."""
+        from .training import file_hash
+
+        model = Path(model) if model is not None else self.model_path()
+        return file_hash(model / MODEL_FILE)
+
+    def cached(
+        self, name: str, compute: Callable[[], dict[str, np.ndarray]], **key
+    ) -> dict[str, np.ndarray]:
+        """``compute()`` (a dict of arrays or numbers), stored on first call in
+        ``cache/NAME-HASH.npz`` where HASH covers ``key`` (JSON-serializable inputs that
+        determine the result, e.g. noise levels, ``model=self.model_identity()``) and the
+        preset; later calls with the same ``name`` and ``key`` read the file."""
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"cache name must be letters, digits, '-' or '_', got {name!r}")
+        digest = stable_hash({"key": key, "preset": self.preset.hash})
+        path = self.dir / "cache" / f"{name}-{digest}.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as stored:
+                return {k: stored[k] for k in stored.files}
+        result = compute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, **{k: np.asarray(v) for k, v in result.items()})
+        os.replace(tmp, path)
+        return {k: np.asarray(v) for k, v in result.items()}
 
 
 def _epochs(history: Path) -> int:
