@@ -221,3 +221,18 @@ def test_simulation_decomposes_only_below_spinodal_misfit(phi_mean):
     assert spread[1, -1] < 0.1 * initial  # homogeneous
     assert (np.diff(spread[1]) <= 0).all()
     assert np.exp(omega[1].max() * T) < 0.1  # as predicted
+
+
+@pytest.mark.parametrize("phi_mean, eta", [(0.5, 0.006), (0.3, 0.0), (0.5, 0.0115)])
+def test_solver_modes_grow_at_the_linear_theory_rate(phi_mean, eta):
+    from spinodal.validation import linear_growth_check
+
+    r = linear_growth_check(PhaseFieldModel(), phi_mean, eta, size=32, steps=200)
+    resolved = r["resolved"]
+    assert resolved.sum() > 10
+    # the scheme's exact factor g(q): agreement to round-off-limited precision
+    np.testing.assert_allclose(r["measured"][resolved], r["discrete"][resolved], atol=1e-4)
+    # unstable modes exist inside the spinodal and the fastest matches the PDE's within 2 %
+    assert r["measured"].max() > 0
+    fastest = np.argmax(r["measured"])
+    assert abs(r["measured"][fastest] / r["continuous"][fastest] - 1) < 0.02
