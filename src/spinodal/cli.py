@@ -564,6 +564,66 @@ def _run_presets(args) -> None:
         print(get_preset(args.name).to_json())
 
 
+def _add_book(sub) -> None:
+    from .presets import PRESETS
+
+    p = sub.add_parser(
+        "book",
+        help="execute the book's chapters and build its HTML (cached, warnings are errors)",
+        description=(
+            "Execute every chapter of _toc.yml with papermill into its executed twin "
+            "book/NAME.ipynb (chapters 01.. first, the introduction last), skipping those whose "
+            "twin is up to date (same chapter text, parameters, library source and model), "
+            "then build the HTML with 'jupyter-book build . -W -n --keep-going' into "
+            "_build/html. Datasets, models and evaluations are cached in the preset's "
+            "workspace (data/PRESET, or $SPINODAL_DATA/PRESET)."
+        ),
+    )
+    p.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="small",
+        help="scale of every chapter (default small: about 30 min on 2 CPU cores)",
+    )
+    p.add_argument(
+        "--device", default="", help="torch device, e.g. cpu or cuda (default: cuda if available)"
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="CRNN checkpoint folder (default: the preset's shipped model, else one trained "
+        "with the preset's recipe on first use)",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CH",
+        help="execute only these chapters (04_accuracy, 04 or accuracy); the others' "
+        "executed twins are used as they are",
+    )
+    p.add_argument("--force", action="store_true", help="re-execute up-to-date chapters too")
+    p.add_argument("--no-html", action="store_true", help="execute the chapters only")
+    p.set_defaults(run=_run_book)
+
+
+def _run_book(args) -> None:
+    from .book import BookError, build_book
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        build_book(
+            args.preset,
+            device=args.device,
+            model=str(args.model) if args.model else "",
+            only=args.only,
+            force=args.force,
+            html=not args.no_html,
+        )
+    except BookError as error:
+        raise ValueError(str(error)) from None
+
+
 def _default_device() -> str:
     import torch
 
@@ -590,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_evaluate,
         _add_bench,
         _add_presets,
+        _add_book,
     ):
         add(sub)
     return parser

@@ -40,7 +40,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .initial import draw_sequence
 from .presets import Preset, SplitSpec, get_preset
@@ -58,6 +58,7 @@ __all__ = [
     "validation_mask",
     "write_sequences",
     "write_trajectory",
+    "dataset_statistics",
 ]
 
 log = logging.getLogger(__name__)
@@ -578,3 +579,43 @@ class SequenceDataset:
 def open_dataset(path: str | Path) -> SequenceDataset:
     """Open and validate a dataset file (see :class:`SequenceDataset`)."""
     return SequenceDataset(path)
+
+
+def dataset_statistics(path: str | Path, *, threshold: float = 0.05) -> dict[str, np.ndarray]:
+    """Per-sequence statistics of a dataset file (what Sec. 2.2 samples and what it gives).
+
+    Reads the per-sequence parameters and only the first and last frame of every sequence.
+
+    Args:
+        path: a dataset file (:func:`open_dataset`).
+        threshold: max φ - min φ above which a field counts as phase separated (Sec. 3.4).
+
+    Returns:
+        dict of arrays [S]: ``phi_mean``, ``eta``, ``amplitude``, ``validation`` (as stored);
+        ``measured_mean`` (spatial mean of frame 0, equal to ``phi_mean`` up to round-off for
+        Perlin states), ``initial_contrast`` and ``final_contrast`` (max φ - min φ of the first
+        and the last frame), ``separated`` (``final_contrast > threshold``), ``unstable``
+        (η below the spinodal misfit η_s(⟨φ⟩) of Eq. 9: the homogeneous state is linearly
+        unstable, so decomposition is expected); and ``n_frames``, ``size`` (0-d).
+    """
+    from .metrics import contrast
+
+    with open_dataset(path) as ds:
+        everything = np.arange(len(ds))
+        first = ds.read(everything, 0)
+        last = ds.read(everything, ds.n_frames)
+        spinodal = ds.model.spinodal_misfit(ds.phi_mean)
+        final = contrast(last)
+        return {
+            "phi_mean": ds.phi_mean.astype(np.float64),
+            "eta": ds.eta.astype(np.float64),
+            "amplitude": ds.amplitude.astype(np.float64),
+            "validation": ds.validation.copy(),
+            "measured_mean": first.mean(axis=(-2, -1), dtype=np.float64),
+            "initial_contrast": contrast(first),
+            "final_contrast": final,
+            "separated": final > threshold,
+            "unstable": np.nan_to_num(spinodal, nan=-1.0) > ds.eta,
+            "n_frames": np.asarray(ds.n_frames),
+            "size": np.asarray(ds.size),
+        }

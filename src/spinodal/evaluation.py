@@ -28,11 +28,13 @@ and the parts are removed. A complete group of the same identity is not recomput
 
 :func:`perturbed_ensemble` runs PF from the same initial states with mass-conserving noise and
 measures its MAE against the deterministic PF (Fig. 6, Fig. S5); :func:`match_noise_level`
-finds the noise whose median MAE curve is closest to the NN's. :func:`phase_diagram` classifies
+finds the noise whose median MAE curve is closest to the NN's (:func:`noise_search` keeps
+every run). :func:`phase_diagram` classifies
 NN and PF fields as phase separated or homogeneous and counts the agreement (Fig. 8a).
 
-The domain-size tests of Fig. 7 are :func:`evaluate_split` on the ``large`` and ``varying``
-splits (pass the frames to show as ``frames_to_store``); :func:`amplitude_sensitivity` makes the
+The domain-size tests of Fig. 7 are :func:`domain_rollout` on the ``large`` and ``varying``
+splits (the fields every few frames, MAE, interface-length error and ⟨f⟩ of NN and PF);
+:func:`amplitude_sensitivity` makes the
 pair of Fig. 8c (one Perlin pattern at two amplitudes, NN and PF).
 """
 
@@ -50,7 +52,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import metrics
 from .datasets import open_dataset
@@ -61,10 +63,12 @@ __all__ = [
     "FRAME_METRICS",
     "PhaseDiagram",
     "amplitude_sensitivity",
+    "domain_rollout",
     "evaluate_split",
     "evaluation_key",
     "frame_metrics",
     "match_noise_level",
+    "noise_search",
     "perturbed_ensemble",
     "phase_diagram",
     "phase_diagram_from_evaluation",
@@ -478,6 +482,68 @@ def perturbed_ensemble(
     return {"index": indices, "noise_std": float(noise_std), **out}
 
 
+def noise_search(
+    target_mae,
+    dataset_path: str | Path,
+    noise_levels: Sequence[float],
+    **kwargs,
+) -> dict[str, np.ndarray]:
+    """Perturbed PF ensembles at several noise levels, compared with a target MAE curve
+    (Fig. 6, Fig. S5): every run is kept, so medians, quartiles and ⟨f⟩ of each level can be
+    plotted without running PF again.
+
+    Args:
+        target_mae: a median MAE curve [T'+1] (e.g. the NN's), frame 0 first; or per-sequence
+            curves [S, T'+1], whose median is taken (NaN, e.g. of diverged rollouts, ignored).
+        dataset_path, kwargs: as for :func:`perturbed_ensemble` (``n_frames`` defaults to the
+            target's length).
+        noise_levels: the standard deviations to try (the paper finds 7.5e-4).
+
+    Returns:
+        dict (arrays, ready for :meth:`spinodal.workspace.Workspace.cached`) with
+        ``noise_std`` [L], ``distance`` [L] (RMS difference of the log10 median MAE curves
+        over the frames ≥ 1 where the target is finite; inf if there is none), ``best`` (the
+        level of smallest distance), ``target`` [T+1] (the median target curve), ``index``
+        [S] and the runs' ``mae``, ``total`` and ``interface`` [L, S, T+1].
+    """
+    target = np.asarray(target_mae, dtype=np.float64)
+    if target.ndim == 2:
+        target = metrics.ensemble_summary(target).median
+    if target.ndim != 1 or len(target) < 2:
+        raise ValueError(f"target_mae must be a curve [T+1] with T >= 1, got {target.shape}")
+    if len(noise_levels) == 0:
+        raise ValueError("noise_levels is empty")
+    kwargs.setdefault("n_frames", len(target) - 1)
+    if kwargs["n_frames"] is not None and len(target) < int(kwargs["n_frames"]) + 1:
+        raise ValueError(
+            f"target_mae has {len(target) - 1} frames, n_frames is {kwargs['n_frames']}"
+        )
+    runs = [perturbed_ensemble(dataset_path, level, **kwargs) for level in noise_levels]
+    T = runs[0]["mae"].shape[1] - 1
+    if len(target) < T + 1:
+        raise ValueError(f"target_mae has {len(target) - 1} frames, the runs {T}")
+    target = target[: T + 1]
+    distances = [_log_distance(metrics.ensemble_summary(r["mae"]).median, target) for r in runs]
+    return {
+        "noise_std": np.asarray(noise_levels, dtype=np.float64),
+        "distance": np.asarray(distances),
+        "best": float(noise_levels[int(np.argmin(distances))]),
+        "target": target,
+        "index": runs[0]["index"],
+        **{name: np.stack([r[name] for r in runs]) for name in ("mae", "total", "interface")},
+    }
+
+
+def _log_distance(curve: np.ndarray, target: np.ndarray) -> float:
+    """RMS of log10(curve) - log10(target) over frames ≥ 1 where the target is finite."""
+    floor = 1e-12
+    usable = np.isfinite(target[1:])
+    if not usable.any():
+        return float("inf")
+    diff = np.log10(np.maximum(curve[1:], floor)) - np.log10(np.maximum(target[1:], floor))
+    return float(np.sqrt(np.mean(diff[usable] ** 2)))
+
+
 def match_noise_level(
     target_mae,
     dataset_path: str | Path,
@@ -494,23 +560,17 @@ def match_noise_level(
         noise_levels: the standard deviations to try (the paper finds 7.5e-4).
 
     Returns:
-        (best level, {level: RMS difference of log10 median curves over frames ≥ 1},
-        {level: median curve}).
+        (best level, {level: RMS difference of log10 median curves over frames ≥ 1 where the
+        target is finite}, {level: median curve}); :func:`noise_search` keeps the whole runs.
     """
-    target = np.asarray(target_mae, dtype=np.float64)
-    if target.ndim == 2:
-        target = metrics.ensemble_summary(target).median
-    kwargs.setdefault("n_frames", len(target) - 1)
-    distances, curves = {}, {}
-    for level in noise_levels:
-        run = perturbed_ensemble(dataset_path, level, **kwargs)
-        curve = metrics.ensemble_summary(run["mae"]).median
-        curves[float(level)] = curve
-        floor = 1e-12
-        diff = np.log10(np.maximum(curve[1:], floor)) - np.log10(np.maximum(target[1:], floor))
-        distances[float(level)] = float(np.sqrt(np.mean(diff**2)))
-    best = min(distances, key=distances.get)
-    return best, distances, curves
+    search = noise_search(target_mae, dataset_path, noise_levels, **kwargs)
+    levels = [float(level) for level in search["noise_std"]]
+    distances = dict(zip(levels, search["distance"].tolist(), strict=True))
+    curves = {
+        level: metrics.ensemble_summary(mae).median
+        for level, mae in zip(levels, search["mae"], strict=True)
+    }
+    return float(search["best"]), distances, curves
 
 
 # --- phase diagram (Fig. 8) ------------------------------------------------------------------
@@ -577,10 +637,24 @@ def _diagram(nn, pf, phi_mean, eta, threshold) -> PhaseDiagram:
 
 
 def phase_diagram_from_evaluation(
-    path: str | Path, key: str, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
+    path, key: str | None = None, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
 ) -> PhaseDiagram:
     """The phase diagram at ``frame`` (default 100τ) from an :func:`evaluate_split` group,
-    using its stored max - min of φ (no frames needed)."""
+    using its stored max - min of φ (no frames needed).
+
+    ``path`` is the results file and ``key`` the group, or ``path`` is the dict that
+    :func:`read_evaluation` (or :meth:`spinodal.workspace.Workspace.evaluation`) returns and
+    ``key`` is omitted. A non-finite NN contrast (a diverged rollout) counts as not separated.
+    """
+    if isinstance(path, dict):
+        last = path["nn/contrast"].shape[1] - 1
+        if not 0 <= frame <= last:
+            raise ValueError(f"frame must be in [0, {last}] for this evaluation, got {frame}")
+        nn = path["nn/contrast"][:, frame] > threshold
+        pf = path["pf/contrast"][:, frame] > threshold
+        return _diagram(nn, pf, path["phi_mean"], path["eta"], threshold)
+    if key is None:
+        raise ValueError("pass the group key with a results file path")
     with h5py.File(path, "r") as f:
         if key not in f:
             raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
@@ -635,3 +709,108 @@ def amplitude_sensitivity(
         "pf_separated": metrics.is_phase_separated(pf, threshold),
         "nn_separated": metrics.is_phase_separated(nn, threshold),
     }
+
+
+# --- domain-size generalization (Fig. 7) -----------------------------------------------------
+
+
+def domain_rollout(
+    model,
+    dataset_path: str | Path,
+    indices: Sequence[int] | None = None,
+    *,
+    every: int = 10,
+    n_frames: int | None = None,
+    batch_size: int | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """NN rollouts from frame 0 of some sequences, against the PF frames of the file (Fig. 7).
+
+    Meant for the few large-domain sequences of the ``large`` and ``varying`` splits (Sec. 3.3):
+    the CRNN, trained on small domains, is applied unchanged to N × N fields (it is fully
+    convolutional and periodic). Streams frame by frame: besides the kept frames, only the
+    current NN and PF frames of one batch are in memory.
+
+    Args:
+        model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
+        dataset_path: an HDF5 dataset (:mod:`spinodal.datasets`).
+        indices: sequences to roll out (default: all).
+        every: keep the fields of every ``every``-th frame (and the last one).
+        n_frames: frames to predict after frame 0 (default: the dataset's length).
+        batch_size: sequences rolled out together (default: all of ``indices``).
+        device: where the CRNN runs (default: the model's device, CPU for a folder).
+        progress: show a progress bar.
+
+    Returns:
+        dict with ``index``, ``eta``, ``phi_mean`` [S]; ``frame`` [T+1] (time in τ);
+        ``mae`` [S, T+1] (⟨|φ_NN - φ_PF|⟩), ``interface_error`` [S, T+1]
+        (|L_NN - L_PF| / L_PF with L = 2⟨w⟩), ``nn_total``, ``pf_total`` [S, T+1] (⟨f⟩);
+        ``stored_frame`` [F] (0, ``every``, 2 ``every``, ..., T) and ``nn``, ``pf``
+        [S, F, N, N] float32, the fields at those frames. A diverging rollout gives NaN
+        measures from the frame where it stops being finite.
+    """
+    from .checkpoint import load_model
+    from .inference import model_on, rollout_frames
+
+    if isinstance(model, str | Path):
+        model = load_model(model, device)
+    model = model_on(model, device)
+    if isinstance(every, bool) or int(every) != every or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    parameter = next(model.parameters())
+    with open_dataset(dataset_path) as ds:
+        T = ds.n_frames if n_frames is None else int(n_frames)
+        if not 0 <= T <= ds.n_frames:
+            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
+        indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
+        valid = indices.ndim == 1 and len(indices) and np.all((indices >= 0) & (indices < len(ds)))
+        if not valid:
+            raise ValueError(f"indices must be sequence numbers in [0, {len(ds)}), got {indices}")
+        stored = sorted({*range(0, T + 1, int(every)), T})
+        S, N = len(indices), ds.size
+        out = {
+            name: np.full((S, T + 1), np.nan)
+            for name in ("mae", "interface_error", "nn_total", "pf_total")
+        }
+        kept = {side: np.empty((S, len(stored), N, N), np.float32) for side in ("nn", "pf")}
+        pf_model, eta_all = ds.model, ds.eta[indices]
+        step = S if batch_size is None else int(batch_size)
+        if step < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        bar = tqdm(total=S * T, unit="frame", desc="domain rollout", disable=not progress)
+        for start in range(0, S, step):
+            rows = slice(start, min(start + step, S))
+            chunk, eta = indices[rows], eta_all[rows]
+
+            def measure(t: int, nn: np.ndarray, pf: np.ndarray, rows=rows, eta=eta) -> None:
+                nn_f = pf_model.free_energy(nn, eta)
+                pf_f = pf_model.free_energy(pf, eta)
+                out["mae"][rows, t] = metrics.mae(nn, pf)
+                out["interface_error"][rows, t] = metrics.relative_error(
+                    nn_f["interface"], pf_f["interface"]
+                )
+                out["nn_total"][rows, t] = nn_f["total"]
+                out["pf_total"][rows, t] = pf_f["total"]
+                if t in stored:
+                    kept["nn"][rows, stored.index(t)] = nn
+                    kept["pf"][rows, stored.index(t)] = pf
+
+            phi0 = ds.read(chunk, 0)
+            measure(0, phi0, phi0)
+            phi0_t = torch.as_tensor(phi0, dtype=parameter.dtype, device=parameter.device)
+            eta_t = torch.as_tensor(eta, dtype=parameter.dtype, device=parameter.device)
+            with torch.inference_mode():
+                for t, frame in enumerate(rollout_frames(model, phi0_t, eta_t, T), start=1):
+                    measure(t, frame.float().cpu().numpy(), ds.read(chunk, t))
+                    bar.update(len(chunk))
+        bar.close()
+        return {
+            "index": indices,
+            "eta": eta_all.astype(np.float64),
+            "phi_mean": ds.phi_mean[indices].astype(np.float64),
+            "frame": np.arange(T + 1),
+            "stored_frame": np.asarray(stored, np.int64),
+            **out,
+            **kept,
+        }

@@ -7,6 +7,7 @@ returns numpy arrays ``[...]`` (one value per field):
 :func:`mae`                 mean absolute error ⟨|φ - φ̃|⟩ (Sec. 3.1, Fig. 4b)
 :func:`interface_length`    interface length per unit area 2⟨w(φ)⟩ (Sec. 3.1, Fig. 4c)
 :func:`relative_error`      |a - b| / |b|, e.g. of the interface length (Fig. 4c)
+:func:`mass_drift`          max_t |⟨φ_t⟩ - ⟨φ_0⟩| of a sequence (conservation, supplementary)
 :func:`isotropy`            isotropy degree I of Eq. 13 from histograms of oriented gradients
 :func:`fractal_dimension`   box-counting dimension D_b of the φ = ½ boundary (Eq. 14)
 :func:`contrast`            max φ - min φ
@@ -41,6 +42,7 @@ __all__ = [
     "is_phase_separated",
     "isotropy",
     "mae",
+    "mass_drift",
     "orientation_histogram",
     "relative_error",
 ]
@@ -89,6 +91,21 @@ def interface_length(phi, well_height: float = 18.0 / 5.0) -> np.ndarray:
     """
     phi = _fields(phi)
     return 2 * double_well(phi, well_height).mean(axis=(-2, -1), dtype=np.float64)
+
+
+def mass_drift(frames) -> np.ndarray:
+    """Largest change of the mean composition along a sequence, max_t |⟨φ_t⟩ - ⟨φ_0⟩|.
+
+    ``frames`` [..., T+1, H, W] (frame 0 the reference) → [...] (float64). Cahn-Hilliard
+    dynamics conserve ⟨φ⟩, and so do the ``mu`` and ``flux`` outputs of the CRNN by
+    construction (drift at float round-off); the ``direct`` output does not. NaN if a frame
+    is not finite.
+    """
+    frames = _fields(frames, "frames")
+    if frames.ndim < 3:
+        raise ValueError(f"frames must have shape [..., T+1, H, W], got {frames.shape}")
+    means = frames.mean(axis=(-2, -1), dtype=np.float64)
+    return np.abs(means - means[..., :1]).max(axis=-1)
 
 
 def relative_error(a, b) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .solver import PhaseFieldModel
 from .theory import chemical_spinodal
@@ -18,6 +19,15 @@ __all__ = [
     "plot_growth_rates",
     "plot_pfhub",
     "plot_frames",
+    "plot_tiled",
+    "plot_parameter_space",
+    "plot_training_history",
+    "plot_median_iqr",
+    "plot_nn_pf_error",
+    "offline_jshtml",
+    "animation_html",
+    "MEAN_PROPERTIES",
+    "plot_mean_properties",
 ]
 
 PHASE_CMAP = "RdBu_r"
@@ -123,4 +133,280 @@ def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0):
         ax.set_title(title, fontsize="small")
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+# --- ensembles and animations (Secs. 3.1-3.2) --------------------------------------------------
+
+ERROR_CMAP = "magma"
+
+
+def plot_median_iqr(times, values, ax=None, *, label=None, color=None, log=False):
+    """Median (line) and inter-quartile range (band) over sequences of ``values`` [S, T]
+    against ``times`` [T] (Figs. 4b,c, 5, 6); NaN values (e.g. a diverged rollout) are ignored.
+    ``log`` puts the value axis on a log scale."""
+    from .metrics import ensemble_summary
+
+    fig, ax = _axes(ax)
+    summary = ensemble_summary(values)
+    (line,) = ax.plot(times, summary.median, color=color, label=label)
+    ax.fill_between(times, summary.q25, summary.q75, color=line.get_color(), alpha=0.25, lw=0)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("t (τ)")
+    return fig
+
+
+def plot_nn_pf_error(nn, pf, times, *, error_max=None):
+    """Three rows, NN, PF and |φ_NN - φ_PF|, of fields [k, H, W] at ``times`` [k] (Fig. 4a).
+    The error maps share the scale [0, ``error_max``] (default the largest error shown)."""
+    nn, pf = np.asarray(nn), np.asarray(pf)
+    error = np.abs(nn - pf)
+    if error_max is None:
+        finite = error[np.isfinite(error)]
+        error_max = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    k = len(times)
+    fig, axes = plt.subplots(3, k, figsize=(1.9 * k + 0.8, 6.0), squeeze=False)
+    rows = (("NN", nn, PHASE_CMAP, 0.0, 1.0), ("PF", pf, PHASE_CMAP, 0.0, 1.0))
+    rows += (("|NN − PF|", error, ERROR_CMAP, 0.0, error_max),)
+    for r, (name, fields, cmap, lo, hi) in enumerate(rows):
+        for c, t in enumerate(times):
+            ax = axes[r, c]
+            image = ax.imshow(fields[c], cmap=cmap, vmin=lo, vmax=hi, origin="lower")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"t = {t:g} τ", fontsize="small")
+            if c == 0:
+                ax.set_ylabel(name)
+        fig.colorbar(image, ax=list(axes[r]), fraction=0.02, pad=0.01)
+    return fig
+
+
+_ICONS = {
+    "fa fa-minus": "−",
+    "fa fa-fast-backward": "|◀",
+    "fa fa-step-backward": "◀",
+    "fa fa-play fa-flip-horizontal": "◁",
+    "fa fa-pause": "‖",
+    "fa fa-play": "▷",
+    "fa fa-step-forward": "▶",
+    "fa fa-fast-forward": "▶|",
+    "fa fa-plus": "+",
+}
+
+
+def offline_jshtml(html: str) -> str:
+    """``html`` from :meth:`matplotlib.animation.Animation.to_jshtml` without its remote icon
+    font: the ``<link>`` to font-awesome on a CDN is removed and the button icons become plain
+    Unicode symbols, so the animation works offline."""
+    import re
+
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html, flags=re.DOTALL)
+    for css_class, symbol in _ICONS.items():
+        html = html.replace(f'<i class="{css_class}"></i>', symbol)
+    return html
+
+
+def animation_html(
+    frames,
+    titles=None,
+    *,
+    times=None,
+    interval: int = 150,
+    max_frames: int = 60,
+    cmaps=None,
+    limits=None,
+    panel_size: float = 2.4,
+    dpi: int = 60,
+    frame_format: str = "jpeg",
+) -> str:
+    """An offline HTML animation of one or several sequences side by side (e.g. NN, PF, error).
+
+    Args:
+        frames: one sequence [T, H, W] or several of the same length [P, T, H, W] (a list of
+            [T, H, W] arrays works too), one panel each.
+        titles: one title per panel.
+        times: the time of each frame [T] (in τ) shown above the panels (default: frame index).
+        interval: milliseconds between frames when playing.
+        max_frames: at most this many frames are kept (default 60, which keeps a 3-panel 64²
+            animation well under 1 MB): when T is larger, frames evenly spaced in time are
+            taken, always including the first and the last.
+        cmaps: one colormap per panel (default :data:`PHASE_CMAP`).
+        limits: one (vmin, vmax) per panel (default (0, 1), the range of φ).
+        panel_size, dpi: size of a panel in inches and resolution of the frames.
+        frame_format: image format of the embedded frames: ``"jpeg"`` (default) keeps
+            noisy fields (e.g. a diverging rollout) small, ``"png"`` is lossless.
+
+    Returns:
+        HTML (a :func:`matplotlib.animation.FuncAnimation` rendered with ``to_jshtml``, passed
+        through :func:`offline_jshtml`), for ``IPython.display.HTML``.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    panels = [np.asarray(f) for f in frames]
+    if panels and panels[0].ndim == 2:  # a single sequence [T, H, W]
+        panels = [np.asarray(frames)]
+    if not panels or any(p.ndim != 3 or len(p) != len(panels[0]) for p in panels):
+        shapes = [p.shape for p in panels]
+        raise ValueError(f"frames must be [T, H, W] or [P, T, H, W], got shapes {shapes}")
+    n_panels, n_frames = len(panels), len(panels[0])
+    if n_frames == 0:
+        raise ValueError("frames holds no frame")
+    if max_frames < 2:
+        raise ValueError(f"max_frames must be at least 2, got {max_frames}")
+    titles = list(titles) if titles is not None else [""] * n_panels
+    cmaps = list(cmaps) if cmaps is not None else [PHASE_CMAP] * n_panels
+    limits = list(limits) if limits is not None else [(0.0, 1.0)] * n_panels
+    if not len(titles) == len(cmaps) == len(limits) == n_panels:
+        raise ValueError(
+            f"need one title, cmap and limits per panel ({n_panels}), got "
+            f"{len(titles)}, {len(cmaps)}, {len(limits)}"
+        )
+    times = np.arange(n_frames) if times is None else np.asarray(times)
+    if len(times) != n_frames:
+        raise ValueError(f"times has {len(times)} entries for {n_frames} frames")
+    keep = np.unique(np.round(np.linspace(0, n_frames - 1, min(n_frames, max_frames))).astype(int))
+
+    fig, axes = plt.subplots(
+        1, n_panels, figsize=(panel_size * n_panels, panel_size + 0.4), squeeze=False, dpi=dpi
+    )
+    images = []
+    for ax, panel, title, cmap, (lo, hi) in zip(
+        axes[0], panels, titles, cmaps, limits, strict=True
+    ):
+        images.append(ax.imshow(panel[keep[0]], cmap=cmap, vmin=lo, vmax=hi, origin="lower"))
+        ax.set_title(title, fontsize="small")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    label = fig.suptitle("")
+    fig.tight_layout()
+
+    def draw(k: int):
+        for image, panel in zip(images, panels, strict=True):
+            image.set_data(panel[keep[k]])
+        label.set_text(f"t = {times[keep[k]]:g} τ")
+        return [*images, label]
+
+    animation = FuncAnimation(fig, draw, frames=len(keep), interval=interval, blit=False)
+    try:
+        with plt.rc_context({"animation.frame_format": frame_format}):
+            return offline_jshtml(animation.to_jshtml())
+    finally:
+        plt.close(fig)
+
+
+# --- the dataset and the training (Secs. 2.2-2.3) ---------------------------------------------
+
+
+def plot_tiled(field, reps: int = 2, ax=None, *, vmin=0.0, vmax=1.0):
+    """A field [H, W] repeated ``reps`` × ``reps`` times with dashed seams: a periodic field
+    shows no seam (Sec. 2.2, the Perlin initial states)."""
+    field = np.asarray(field)
+    fig, ax = _axes(ax)
+    H, W = field.shape
+    ax.imshow(np.tile(field, (reps, reps)), cmap=PHASE_CMAP, vmin=vmin, vmax=vmax, origin="lower")
+    for k in range(1, reps):
+        ax.axhline(k * H - 0.5, color="k", lw=0.8, ls="--")
+        ax.axvline(k * W - 0.5, color="k", lw=0.8, ls="--")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def plot_parameter_space(phi_mean, eta, validation, model: PhaseFieldModel, ax=None):
+    """The sequences of a split in the (⟨φ⟩, η) plane, training and validation marked, over
+    the analytic spinodal line of Eq. 9 (``eta`` as fractions; shown in percent)."""
+    fig, ax = _axes(ax)
+    plot_spinodal_line(model, ax=ax)
+    phi_mean, eta = np.asarray(phi_mean), np.asarray(eta) * 100
+    validation = np.asarray(validation, bool)
+    for chosen, label, marker, color in (
+        (~validation, "training", "o", "tab:blue"),
+        (validation, "validation", "^", "tab:red"),
+    ):
+        ax.scatter(
+            phi_mean[chosen],
+            eta[chosen],
+            s=12,
+            marker=marker,
+            color=color,
+            label=f"{label} ({int(chosen.sum())})",
+        )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+    return fig
+
+
+def plot_training_history(history, axes=None):
+    """Loss curves of a training run (Fig. 3a) from its ``history.json`` records.
+
+    Left: total loss (Eq. 11) of training (dashed) and validation (solid, full rollouts from
+    φ_0) per epoch; right: the unweighted terms L_φ, L_∇, L_f of both. Log scale; the epochs
+    of the curriculum ramp (more than one true input frame) are shaded.
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig = axes[0].figure
+    epochs = np.array([h["epoch"] for h in history])
+    ramp = [h["epoch"] for h in history if h["n_input"] > 1]
+    names = {"phi": "L_φ", "grad": "L_∇", "free_energy": "L_f"}
+    axes[0].plot(epochs, [h["train"]["loss"] for h in history], "--", color="C0", label="train")
+    axes[0].plot(
+        epochs, [h["validation"]["loss"] for h in history], "-", color="C0", label="validation"
+    )
+    for i, (key, name) in enumerate(names.items(), start=1):
+        for part, style in (("train", "--"), ("validation", "-")):
+            values = np.array([h[part][key] for h in history], dtype=float)
+            if np.any(values > 0):
+                axes[1].plot(epochs, values, style, color=f"C{i}", label=f"{name} ({part})")
+    for ax, title in zip(
+        axes, ("total loss L (Eq. 11)", "terms of Eq. 12 (unweighted)"), strict=True
+    ):
+        if ramp:
+            ax.axvspan(
+                min(ramp) - 0.5, max(ramp) + 0.5, color="0.85", zorder=0, label="curriculum ramp"
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title, fontsize="medium")
+        ax.legend(fontsize="x-small", ncol=2 if ax is axes[1] else 1)
+    return fig
+
+
+MEAN_PROPERTIES = {
+    "total": "⟨f⟩",
+    "interface": "2⟨w⟩",
+    "elastic": "⟨ρ⟩",
+    "isotropy": "isotropy I",
+    "fractal_dimension": "fractal dimension D_b",
+}
+"""The mean properties of Fig. 5 (keys of an evaluation's ``nn/NAME``, ``pf/NAME``) and their
+axis labels."""
+
+
+def plot_mean_properties(evaluation: dict, names=tuple(MEAN_PROPERTIES), *, axes=None):
+    """Fig. 5: NN (red) and PF (blue) median and inter-quartile range of each mean property
+    against time, one panel per name, from an evaluation dict
+    (:meth:`spinodal.workspace.Workspace.evaluation`).
+
+    The value axis spans the PF band with a margin of its own height on each side, so a
+    diverging NN curve leaves the panel instead of flattening the PF one."""
+    from .metrics import ensemble_summary
+
+    if axes is None:
+        fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    times = evaluation["frame"]
+    for ax, name in zip(axes, names, strict=True):
+        for side, color, label in (("pf", "tab:blue", "PF"), ("nn", "tab:red", "NN")):
+            plot_median_iqr(times, evaluation[f"{side}/{name}"], ax=ax, color=color, label=label)
+        band = ensemble_summary(evaluation[f"pf/{name}"])
+        lo, hi = np.nanmin(band.q25), np.nanmax(band.q75)
+        if np.isfinite(lo) and np.isfinite(hi):
+            margin = max(hi - lo, 1e-3 * max(abs(hi), 1e-12))
+            ax.set_ylim(lo - margin, hi + margin)
+        ax.set_title(MEAN_PROPERTIES.get(name, name), fontsize="medium")
+    axes[0].legend(fontsize="small")
     return fig

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.distributed as dist
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .checkpoint import save_checkpoint
 from .datasets import SequenceDataset, open_dataset
