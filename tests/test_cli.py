@@ -173,3 +173,16 @@ def test_a_diverging_simulation_is_reported_not_raised(tmp_path, caplog, monkeyp
     )
     assert code == 2 and not out.exists()
     assert "diverged in field 0 at step" in caplog.text
+
+
+def test_evaluate_preset_fills_the_workspace_the_book_reads(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SPINODAL_DATA", str(tmp_path))
+    caplog.set_level("INFO")
+    assert main(["evaluate", "--preset", "tiny", "--quiet"]) == 0
+    files = sorted(p.name.split("--")[1] for p in (tmp_path / "tiny" / "evaluations").iterdir())
+    assert files == ["ensemble.h5", "ensemble_low.h5", "test.h5"]
+    assert "phase diagram at frame 20" in caplog.text
+    # a second run reuses everything; mixing the two modes is an error
+    assert main(["evaluate", "--preset", "tiny", "--quiet"]) == 0
+    assert main(["evaluate", "--preset", "tiny", "--out", str(tmp_path / "x.h5")]) == 2
+    assert "not both" in caplog.text

@@ -468,22 +468,34 @@ def _run_predict(args) -> None:
 
 
 def _add_evaluate(sub) -> None:
+    from .presets import PRESETS
+
     p = sub.add_parser(
         "evaluate",
         help="measure a trained CRNN against the phase field on a dataset split (Secs. 3.1-3.4)",
         description=(
             "Roll the CRNN out from frame 0 of every sequence of a dataset to its length and "
             "store, per sequence and frame, the MAE, the interface-length error and <f>, 2<w>, "
-            "<rho>, I, D_b and max-min of phi of both NN and PF (plus a few frames) in an HDF5 "
-            "group MODEL/DATASET of --out. Resumable: run the same command again after an "
-            "interruption; a complete group with the same settings is not recomputed."
+            "<rho>, I, D_b and max-min of phi of both NN and PF (plus a few frames). Either "
+            "one split (--data FILE --out FILE, group MODEL/DATASET of --out) or, with "
+            "--preset, every split the book measures (test, ensemble, ensemble_low) into the "
+            "preset's workspace (data/PRESET/evaluations), generating missing datasets. "
+            "Resumable: run the same command again after an interruption; a complete "
+            "evaluation with the same settings is not recomputed."
         ),
     )
-    p.add_argument("--model", type=Path, required=True, help="checkpoint folder")
-    p.add_argument("--data", type=Path, required=True, help="dataset HDF5 file of a split")
     p.add_argument(
-        "--out", type=Path, required=True, help="results HDF5 file (other groups are kept)"
+        "--preset",
+        choices=sorted(PRESETS),
+        help="evaluate the preset's splits in its workspace (the book's cache)",
     )
+    p.add_argument(
+        "--model",
+        type=Path,
+        help="checkpoint folder (with --preset, default: the preset's shipped model)",
+    )
+    p.add_argument("--data", type=Path, help="dataset HDF5 file of a split")
+    p.add_argument("--out", type=Path, help="results HDF5 file (other groups are kept)")
     p.add_argument(
         "--batch-size",
         type=int,
@@ -508,10 +520,33 @@ def _add_evaluate(sub) -> None:
     p.set_defaults(run=_run_evaluate)
 
 
-def _run_evaluate(args) -> None:
-    from .evaluation import evaluate_split, phase_diagram_from_evaluation, read_evaluation
-    from .metrics import ensemble_summary
+#: The splits the book's chapters measure with :func:`spinodal.evaluation.evaluate_split`.
+BOOK_SPLITS = ("test", "ensemble", "ensemble_low")
 
+
+def _run_evaluate(args) -> None:
+    from .evaluation import evaluate_split, read_evaluation
+
+    if args.preset is not None:
+        if args.data is not None or args.out is not None:
+            raise ValueError("give either --preset or --data and --out, not both")
+        from .workspace import Workspace
+
+        ws = Workspace(
+            args.preset,
+            device=args.device or _default_device(),
+            model=args.model,
+            progress=not args.quiet,
+        )
+        log.info("model %s, workspace %s", ws.model_path(), ws.dir)
+        for split in BOOK_SPLITS:
+            kwargs = {"batch_size": args.batch_size, "n_frames": args.frames}
+            results = ws.evaluation(split, **kwargs)
+            log.info("%s: %s", split, ws.evaluation_file(split))
+            _log_summary(results)
+        return
+    if args.model is None or args.data is None or args.out is None:
+        raise ValueError("give --preset, or all of --model, --data and --out")
     key = evaluate_split(
         args.model,
         args.data,
@@ -522,21 +557,29 @@ def _run_evaluate(args) -> None:
         model_name=args.name,
         progress=not args.quiet,
     )
-    results = read_evaluation(args.out, key)
+    log.info("wrote %s group %s", args.out, key)
+    _log_summary(read_evaluation(args.out, key))
+
+
+def _log_summary(results: dict) -> None:
+    """Median MAE and interface-length error at 100τ (or the last frame) and the last frame,
+    and the phase-diagram agreement there (Secs. 3.1, 3.4)."""
+    from .evaluation import phase_diagram_from_evaluation
+    from .metrics import ensemble_summary
+
     mae = ensemble_summary(results["mae"]).median
     error = ensemble_summary(results["interface_error"]).median
     last = len(mae) - 1
-    log.info("wrote %s group %s", args.out, key)
     for t in sorted({min(100, last), last}):
         log.info(
-            "frame %d: median MAE %.4g, median interface-length error %.3g%%",
+            "  frame %d: median MAE %.4g, median interface-length error %.3g%%",
             t,
             mae[t],
             100 * error[t],
         )
-    diagram = phase_diagram_from_evaluation(args.out, key, frame=min(100, last))
+    diagram = phase_diagram_from_evaluation(results, frame=min(100, last))
     log.info(
-        "phase diagram at frame %d: %d of %d agree %s",
+        "  phase diagram at frame %d: %d of %d agree %s",
         min(100, last),
         int(diagram.agree.sum()),
         len(diagram.agree),

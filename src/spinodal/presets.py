@@ -321,7 +321,7 @@ PRESETS: dict[str, Preset] = {
         ),
         training=TrainingRecipe(train_size=64, epochs=30, curriculum_epochs=10, batch_size=8),
         ablation=AblationRecipe(
-            epochs=3, curriculum_epochs=1, batch_size=4, frames=8, max_sequences=48
+            epochs=2, curriculum_epochs=1, batch_size=4, frames=6, max_sequences=32
         ),
         generation_batch=16,
         pfhub_t_end=2000.0,

@@ -5,9 +5,9 @@ A :class:`Workspace` is a folder ``ROOT/PRESET/`` (``ROOT`` defaults to the repo
 
 - ``SPLIT.h5``: the preset's dataset splits (:func:`spinodal.datasets.generate_split`; a file
   is reused only if it holds exactly that split, generation resumes if interrupted);
-- ``models/crnn/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
+- ``models/crnn-HASH/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
   (``ROOT/models/crnn-PRESET/``, see ``data/models/README.md``);
-- ``models/ablation-VARIANT/``: the supplementary ablation models (:data:`ABLATIONS`);
+- ``models/ablation-VARIANT-HASH/``: the supplementary ablation models (:data:`ABLATIONS`);
 - ``evaluations/MODEL--SPLIT.h5``: NN-versus-PF evaluations
   (:func:`spinodal.evaluation.evaluate_split`, reused when model weights and data match);
 - ``cache/NAME-HASH.npz``: any other result (:meth:`Workspace.cached`), keyed by its inputs.
@@ -109,7 +109,7 @@ class Workspace:
 
     def model_path(self) -> Path:
         """The CRNN checkpoint folder: the one given, else the shipped one, else one trained
-        with the preset's recipe into ``models/crnn`` (resumed if interrupted)."""
+        with the preset's recipe into ``models/crnn-HASH`` (resumed if interrupted)."""
         if self._model is not None:
             return self._model
         if (self.shipped_model / CARD_FILE).is_file():
@@ -128,9 +128,10 @@ class Workspace:
         return self._train(f"ablation-{variant}", ABLATIONS[variant][1], ablation=True)
 
     def _train(self, name: str, changes: dict, ablation: bool = False) -> Path:
+        """Train (or resume, or find) ``models/NAME-HASH``; HASH covers the whole recipe, so a
+        changed preset never reuses a model trained with the old one."""
         from .training import TrainConfig, train
 
-        out = self.dir / "models" / name
         config = TrainConfig.from_preset(self.preset)
         if ablation:
             recipe = self.preset.ablation
@@ -150,6 +151,7 @@ class Workspace:
             ),
             model=dataclasses.replace(config.model, output=changes.get("output", "mu")),
         )
+        out = self.dir / "models" / f"{name}-{stable_hash(config.to_dict())[:8]}"
         history = out / "history.json"
         done = (
             (out / CARD_FILE).is_file()
