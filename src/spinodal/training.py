@@ -301,7 +301,8 @@ def _fit(
         state = torch.load(state_path, map_location=device, weights_only=True)
         saved = json.loads(state["config"])
         wanted = json.loads(json.dumps(config.to_dict()))
-        saved.pop("epochs"), wanted.pop("epochs")  # a run may be extended
+        for key in ("epochs", "init_from"):  # a run may be extended, its start moved
+            saved.pop(key, None), wanted.pop(key, None)
         if saved != wanted:
             raise ValueError(f"{out} was trained with a different configuration; cannot resume")
         model.load_state_dict(state["model"])
