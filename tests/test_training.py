@@ -102,6 +102,28 @@ def test_checkpoint_card_and_history(small_data, tmp_path):
     assert [h["n_input"] for h in history] == [4, 2, 1]
 
 
+def test_fine_tuning_starts_from_the_weights_and_records_its_stages(small_data, tmp_path):
+    from spinodal.checkpoint import training_stages
+
+    train(_config(epochs=1), small_data, tmp_path / "first", progress=False)
+    start = load_model(tmp_path / "first")
+    tuned = _config(
+        epochs=1, curriculum_epochs=0, learning_rate=0.0, init_from=str(tmp_path / "first")
+    )
+    train(tuned, small_data, tmp_path / "second", progress=False)
+    # learning rate 0: the second run keeps the first run's weights exactly
+    state = load_model(tmp_path / "second").state_dict()
+    assert all(torch.equal(v, state[k]) for k, v in start.state_dict().items())
+    stages = training_stages(tmp_path / "second")
+    assert [s["path"] for s in stages] == [str(tmp_path / "first"), str(tmp_path / "second")]
+    assert [s["epochs"] for s in stages] == [1, 1] and all(s["minutes"] > 0 for s in stages)
+    wider = _config(
+        model=ModelConfig(hidden_channels=6, kernel_size=3), init_from=str(tmp_path / "first")
+    )
+    with pytest.raises(ValueError, match="architecture"):
+        train(wider, small_data, tmp_path / "third", progress=False)
+
+
 @pytest.mark.slow
 def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
     """DDP over 2 gloo processes, each with half of the global batch, follows the

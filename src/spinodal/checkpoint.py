@@ -16,7 +16,14 @@ import torch
 
 from .model import CRNN, ModelConfig
 
-__all__ = ["MODEL_FILE", "CARD_FILE", "save_checkpoint", "read_card", "load_model"]
+__all__ = [
+    "MODEL_FILE",
+    "CARD_FILE",
+    "save_checkpoint",
+    "read_card",
+    "load_model",
+    "training_stages",
+]
 
 MODEL_FILE = "model.pt"
 CARD_FILE = "card.json"
@@ -78,3 +85,57 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
         ) from None
     model.card = card
     return model.to(device or "cpu").eval()
+
+
+def training_stages(path: str | Path) -> list[dict]:
+    """The training runs that made a checkpoint, first stage first.
+
+    A run started from another checkpoint's weights (``recipe.init_from`` in its card, e.g. a
+    fine-tuning on longer rollouts) continues that checkpoint's training; this follows the chain.
+    A relative ``init_from`` is read relative to the current folder, else to the folder above
+    ``data/`` (the repository root, where the shipped models' paths start).
+
+    Returns:
+        per stage: ``path``, ``epochs`` (trained), ``best_epoch``, ``minutes`` (wall time of
+        all its epochs, from ``history.json``), ``frames`` (per training sequence),
+        ``curriculum_epochs``, ``learning_rate`` and ``hardware``.
+    """
+    stages: list[dict] = []
+    seen: set[Path] = set()
+    here: Path | None = Path(path)
+    while here is not None:
+        if here.resolve() in seen:
+            raise ValueError(f"the init_from chain of {path} loops at {here}")
+        seen.add(here.resolve())
+        card = read_card(here)
+        history = here / "history.json"
+        seconds = (
+            sum(h["seconds"] for h in json.loads(history.read_text()))
+            if history.is_file()
+            else float(card.get("wall_seconds", "nan"))
+        )
+        recipe = card.get("recipe", {})
+        stages.append(
+            {
+                "path": str(here),
+                "epochs": card.get("epochs_trained"),
+                "best_epoch": card.get("best_epoch"),
+                "minutes": seconds / 60,
+                "frames": card.get("dataset", {}).get("frames"),
+                "curriculum_epochs": recipe.get("curriculum_epochs"),
+                "learning_rate": recipe.get("learning_rate"),
+                "hardware": card.get("environment", {}).get("hardware"),
+            }
+        )
+        start = recipe.get("init_from")
+        here = _resolve_start(Path(start), here) if start else None
+    return stages[::-1]
+
+
+def _resolve_start(start: Path, child: Path) -> Path:
+    if start.is_absolute() or (start / CARD_FILE).is_file():
+        return start
+    for parent in child.resolve().parents:
+        if parent.name == "data" and (parent.parent / start / CARD_FILE).is_file():
+            return parent.parent / start
+    raise FileNotFoundError(f"{child} was started from {start}, which is not found")
