@@ -19,3 +19,12 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def model():
+    """A small untrained CRNN (4 channels, seed 0) in eval mode: plumbing, not accuracy."""
+    from spinodal.model import CRNN, ModelConfig
+
+    torch.manual_seed(0)
+    return CRNN(ModelConfig(hidden_channels=4)).eval()

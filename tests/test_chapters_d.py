@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
 from spinodal import evaluation, metrics
 from spinodal.datasets import generate_split, open_dataset
 from spinodal.inference import rollout
-from spinodal.model import CRNN, ModelConfig
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -17,12 +15,6 @@ def large(tmp_path_factory):
     """The tiny preset's large split: 2 sequences × 6 frames of 64²."""
     path = tmp_path_factory.mktemp("data") / "large.h5"
     return generate_split("tiny", "large", path, progress=False, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return CRNN(ModelConfig(hidden_channels=4)).eval()
 
 
 def test_domain_rollout_matches_a_plain_rollout_and_the_file(large, model):

@@ -5,14 +5,12 @@ import logging
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from spinodal import PhaseFieldModel, evaluation, metrics
 from spinodal.checkpoint import save_checkpoint
 from spinodal.cli import main
 from spinodal.datasets import generate_split, open_dataset
 from spinodal.inference import rollout
-from spinodal.model import CRNN, ModelConfig
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -22,12 +20,6 @@ def dataset(tmp_path_factory):
     """The tiny preset's test split: 4 sequences × 21 frames of 32²."""
     path = tmp_path_factory.mktemp("data") / "test.h5"
     return generate_split("tiny", "test", path, progress=False, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return CRNN(ModelConfig(hidden_channels=4)).eval()
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,6 @@ from spinodal.checkpoint import save_checkpoint
 from spinodal.cli import build_parser, main
 from spinodal.datasets import write_sequences
 from spinodal.inference import predict_to_file, rollout
-from spinodal.model import CRNN, ModelConfig
-
-
-@pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return CRNN(ModelConfig(hidden_channels=4)).eval()
 
 
 @pytest.fixture(scope="module")
