@@ -45,14 +45,17 @@ ABLATIONS: dict[str, tuple[str, dict]] = {
 }
 
 
+def _source_data() -> Path | None:
+    """The ``data/`` folder of the source tree this package runs from (None if installed)."""
+    source_tree = Path(__file__).resolve().parents[2]
+    return source_tree / "data" if (source_tree / "pyproject.toml").is_file() else None
+
+
 def default_root() -> Path:
     """``$SPINODAL_DATA``, else the ``data/`` folder of the source tree, else ``./data``."""
     if "SPINODAL_DATA" in os.environ:
         return Path(os.environ["SPINODAL_DATA"])
-    source_tree = Path(__file__).resolve().parents[2]
-    if (source_tree / "pyproject.toml").is_file():
-        return source_tree / "data"
-    return Path.cwd() / "data"
+    return _source_data() or Path.cwd() / "data"
 
 
 class Workspace:
@@ -104,8 +107,14 @@ class Workspace:
 
     @property
     def shipped_model(self) -> Path:
-        """Where a trained model of this preset is shipped (it may not exist)."""
-        return self.root / "models" / f"crnn-{self.preset.name}"
+        """Where a trained model of this preset is shipped (it may not exist): ``models/`` of
+        the root, else of the source tree's ``data/`` (so a root moved by ``$SPINODAL_DATA``
+        still finds the models shipped with the repository)."""
+        name = f"crnn-{self.preset.name}"
+        candidates = [self.root / "models" / name]
+        if _source_data() is not None:
+            candidates.append(_source_data() / "models" / name)
+        return next((c for c in candidates if (c / CARD_FILE).is_file()), candidates[0])
 
     def model_path(self) -> Path:
         """The CRNN checkpoint folder: the one given, else the shipped one, else one trained

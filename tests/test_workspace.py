@@ -1,0 +1,46 @@
+"""The workspace: cached datasets, models, evaluations and results of a preset."""
+
+import numpy as np
+import pytest
+
+from spinodal.workspace import Workspace, default_root
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+def test_cached_results_are_computed_once_per_key(tmp_path):
+    ws = Workspace("tiny", tmp_path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"a": np.arange(3), "b": 2.0}
+
+    first = ws.cached("result", compute, level=1e-3)
+    again = ws.cached("result", compute, level=1e-3)
+    other = ws.cached("result", compute, level=2e-3)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(first["a"], again["a"])
+    assert float(other["b"]) == 2.0
+    with pytest.raises(ValueError, match="cache name"):
+        ws.cached("../escape", compute)
+
+
+def test_a_moved_root_still_finds_the_shipped_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPINODAL_DATA", str(tmp_path))
+    assert default_root() == tmp_path
+    shipped = Workspace("small").shipped_model
+    assert shipped.name == "crnn-small"
+    if not (shipped / "card.json").is_file():
+        pytest.skip("running from an installed package without the shipped models")
+    assert Workspace("small").model_path() == shipped
+
+
+def test_unknown_names_are_clear_errors(tmp_path):
+    ws = Workspace("tiny", tmp_path)
+    with pytest.raises(KeyError, match="no split"):
+        ws.dataset("nope")
+    with pytest.raises(KeyError, match="unknown ablation"):
+        ws.ablation_model("nope")
+    with pytest.raises(FileNotFoundError, match="checkpoint"):
+        Workspace("tiny", tmp_path, model=tmp_path / "missing")
