@@ -174,3 +174,67 @@ def test_streaming_from_the_file_equals_training_in_memory(small_data, tmp_path,
     for a, b in zip(streamed, in_memory, strict=True):
         a.pop("seconds"), b.pop("seconds")
         assert a == b
+
+
+def _staged_preset():
+    import dataclasses
+
+    from spinodal.presets import TrainingStage, get_preset
+
+    tiny = get_preset("tiny")
+    recipe = dataclasses.replace(
+        tiny.training,
+        hidden_channels=4,
+        kernel_size=3,
+        stages=(
+            TrainingStage("first", epochs=1, frames=2, curriculum_epochs=0),
+            TrainingStage("second", epochs=2, implicit_damping=5.0, stability_frames=6),
+        ),
+    )
+    return dataclasses.replace(tiny, training=recipe)
+
+
+def test_staged_training_chains_the_stages_and_skips_finished_ones(small_data, tmp_path):
+    from spinodal.checkpoint import read_card, training_stages
+    from spinodal.training import stage_folders, train_preset
+
+    preset, out = _staged_preset(), tmp_path / "model"
+    train_preset(preset, small_data, out, progress=False)
+    assert [f for _, f in stage_folders(preset, out)] == [out / "stages" / "first", out]
+    first, last = read_card(out / "stages" / "first"), read_card(out)
+    assert first["dataset"]["frames"] == 2 and first["model_config"]["implicit_damping"] == 0
+    assert last["recipe"]["init_from"] == str(out / "stages" / "first")
+    assert last["model_config"]["implicit_damping"] == 5.0 and last["stage"] == "second"
+    stability = json.loads((out / "history.json").read_text())[0]["validation"]["stability"]
+    assert stability["frames"] == 6 and stability["sequences"] == 2
+    assert 0 <= stability["diverged"] <= 2
+    assert [s["epochs"] for s in training_stages(out)] == [1, 2]
+    before = (out / "last.pt").stat().st_mtime_ns
+    train_preset(preset, small_data, out, progress=False)  # everything done: nothing retrained
+    assert (out / "last.pt").stat().st_mtime_ns == before
+
+
+def test_model_selection_prefers_stable_epochs_over_lower_loss():
+    from spinodal.training import _selection_key
+
+    stable = {"validation": {"loss": 0.5, "stability": {"diverged": 0}}}
+    unstable = {"validation": {"loss": 0.1, "stability": {"diverged": 1}}}
+    unchecked = {"validation": {"loss": 0.2}}
+    assert min([unstable, stable], key=_selection_key) is stable
+    assert min([stable, unchecked], key=_selection_key) is unchecked
+
+
+def test_a_run_saved_before_new_recipe_fields_existed_still_resumes(small_data, tmp_path):
+    config = _config(epochs=1)
+    train(config, small_data, tmp_path / "old", progress=False)
+    state = torch.load(tmp_path / "old" / "last.pt", weights_only=True)
+    saved = json.loads(state["config"])
+    for key in ("feedback_noise_std", "stability_frames", "stability_sequences", "stage"):
+        saved.pop(key)
+    saved["model"].pop("implicit_damping")
+    state["config"] = json.dumps(saved)
+    torch.save(state, tmp_path / "old" / "last.pt")
+    history = train(_config(epochs=2), small_data, tmp_path / "old", resume=True, progress=False)
+    assert len(history) == 2
+    with pytest.raises(ValueError, match="learning_rate"):
+        train(_config(epochs=3, learning_rate=1e-2), small_data, tmp_path / "old", resume=True)

@@ -297,6 +297,10 @@ def _add_train(sub) -> None:
             "Train the conditioned CRNN (Sec. 2.3) with the preset's recipe: Adam on Eq. 11, "
             "curriculum learning, D4 and phi -> 1-phi augmentation, noise injection. Writes "
             "DIR/model.pt + DIR/card.json (best validation), DIR/history.json and DIR/last.pt. "
+            "A preset with training stages (small) trains them one after the other, each "
+            "from the weights of the one before, into DIR/stages/NAME and DIR (the last); "
+            "finished stages are skipped. Any recipe option below makes it one run with the "
+            "preset's final recipe changed by the option. "
             "Several processes: torchrun --nproc-per-node N -m spinodal.cli train ..."
         ),
     )
@@ -323,8 +327,25 @@ def _add_train(sub) -> None:
     p.add_argument(
         "--output",
         choices=("mu", "flux", "direct"),
-        default="mu",
         help="output layer (default mu, the paper's Eq. 10)",
+    )
+    p.add_argument(
+        "--implicit-damping",
+        type=float,
+        help="beta of the semi-implicit output filter (0: the paper's plain Eq. 10; 5 = "
+        "M kappa tau, the solver's own damping)",
+    )
+    p.add_argument(
+        "--feedback-noise",
+        type=float,
+        help="std of the noise added to the network's own output where a free rollout feeds "
+        "it back (default: the preset's)",
+    )
+    p.add_argument(
+        "--stability-frames",
+        type=int,
+        help="length of the free rollouts from validation states that each epoch is checked "
+        "and selected by (0: none)",
     )
     p.add_argument("--lambda-grad", type=float, help="override the weight of L_grad (0: off)")
     p.add_argument("--lambda-f", type=float, help="override the weight of L_f (0: off)")
@@ -348,35 +369,51 @@ def _run_train(args) -> None:
     import dataclasses
 
     from .losses import LossWeights
-    from .training import TrainConfig, train
+    from .training import TrainConfig, train, train_preset
 
-    config = TrainConfig.from_preset(
-        args.preset,
-        precision=args.precision,
-        seed=args.seed,
-        frames=args.frames,
-        max_sequences=args.max_sequences,
-        init_from=str(args.init_from) if args.init_from else None,
-    )
-    overrides = {
+    recipe = {
         name: value
         for name, value in (
             ("epochs", args.epochs),
             ("curriculum_epochs", args.curriculum_epochs),
             ("batch_size", args.batch_size),
             ("learning_rate", args.learning_rate),
+            ("frames", args.frames),
+            ("max_sequences", args.max_sequences),
+            ("feedback_noise_std", args.feedback_noise),
+            ("stability_frames", args.stability_frames),
+            ("init_from", str(args.init_from) if args.init_from else None),
         )
         if value is not None
     }
+    architecture = {
+        name: value
+        for name, value in (("output", args.output), ("implicit_damping", args.implicit_damping))
+        if value is not None
+    }
+    changes_weights = args.lambda_grad is not None or args.lambda_f is not None
+    common = {"precision": args.precision, "seed": args.seed}
+    if not (recipe or architecture or changes_weights):
+        train_preset(
+            args.preset,
+            args.data,
+            args.out,
+            device=args.device,
+            resume=args.resume,
+            progress=not args.quiet,
+            **common,
+        )
+        return
+    config = TrainConfig.from_preset(args.preset, **common, **recipe)
     weights = config.weights
-    if args.lambda_grad is not None or args.lambda_f is not None:
+    if changes_weights:
         weights = LossWeights(
             1.0,
             weights.grad if args.lambda_grad is None else args.lambda_grad,
             weights.free_energy if args.lambda_f is None else args.lambda_f,
         )
-    model = dataclasses.replace(config.model, output=args.output)
-    config = dataclasses.replace(config, weights=weights, model=model, **overrides)
+    model = dataclasses.replace(config.model, **architecture)
+    config = dataclasses.replace(config, weights=weights, model=model)
     train(
         config, args.data, args.out, device=args.device, resume=args.resume, progress=not args.quiet
     )

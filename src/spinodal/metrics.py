@@ -11,7 +11,11 @@ returns numpy arrays ``[...]`` (one value per field):
 :func:`isotropy`            isotropy degree I of Eq. 13 from histograms of oriented gradients
 :func:`fractal_dimension`   box-counting dimension D_b of the φ = ½ boundary (Eq. 14)
 :func:`contrast`            max φ - min φ
-:func:`is_phase_separated`  contrast above a threshold (Sec. 3.4, Fig. 8)
+:func:`is_phase_separated`  contrast above a threshold (Sec. 3.4, Fig. 8); never for a
+                            diverged field
+:func:`has_diverged`        the project's one divergence criterion: non-finite, or a contrast
+                            above :data:`PHYSICAL_RANGE`
+:func:`divergence_frame`    first frame of a sequence that has diverged (-1: none)
 :func:`ensemble_summary`    median and quartiles over an axis, NaN ignored (Figs. 4-6)
 ==========================  ==================================================================
 
@@ -35,7 +39,9 @@ __all__ = [
     "boundary",
     "box_counts",
     "contrast",
+    "divergence_frame",
     "ensemble_summary",
+    "has_diverged",
     "fractal_dimension",
     "interface_length",
     "interface_length_error",
@@ -44,6 +50,7 @@ __all__ = [
     "mae",
     "mass_drift",
     "orientation_histogram",
+    "PHYSICAL_RANGE",
     "relative_error",
 ]
 
@@ -264,9 +271,37 @@ def contrast(phi) -> np.ndarray:
     return (phi.max(axis=(-2, -1)) - phi.min(axis=(-2, -1))).astype(np.float64)
 
 
+PHYSICAL_RANGE = 1.5
+"""Largest contrast max φ - min φ of a physical field. The phase field lives in about [0, 1]
+(the equilibrium phases of the double well, slightly shifted by elasticity), so a contrast of
+1.5 is far outside anything the dynamics of Eq. 7 produce from φ₀ ∈ [0, 1]: a rollout that
+reaches it has left the physical range, i.e. diverged."""
+
+
+def has_diverged(phi) -> np.ndarray:
+    """The project's single divergence criterion, per field [...] bool: some value is not
+    finite, or max φ - min φ exceeds :data:`PHYSICAL_RANGE`. Used by the evaluation, by
+    ``spinodal predict``, by the training's stability check and by every chapter."""
+    phi = _fields(phi)
+    finite = np.isfinite(phi).all(axis=(-2, -1))
+    with np.errstate(invalid="ignore"):
+        return ~finite | ~(contrast(phi) <= PHYSICAL_RANGE)
+
+
+def divergence_frame(frames) -> np.ndarray:
+    """Index of the first frame of sequences [..., T, H, W] that :func:`has_diverged`, -1 where
+    none has; [...] int."""
+    frames = _fields(frames)
+    if frames.ndim < 3:
+        raise ValueError(f"frames must have shape [..., T, H, W], got {frames.shape}")
+    diverged = has_diverged(frames)
+    return np.where(diverged.any(axis=-1), np.argmax(diverged, axis=-1), -1)
+
+
 def is_phase_separated(phi, threshold: float = 0.05) -> np.ndarray:
-    """True where max φ - min φ exceeds ``threshold`` (Sec. 3.4: 0.05), [...] bool."""
-    return contrast(phi) > threshold
+    """True where max φ - min φ exceeds ``threshold`` (Sec. 3.4: 0.05), [...] bool. A diverged
+    field (:func:`has_diverged`) is never counted as separated: it is not a physical state."""
+    return (contrast(phi) > threshold) & ~has_diverged(phi)
 
 
 class Summary(NamedTuple):

@@ -12,6 +12,19 @@ top hidden state through a small head to an output from which φ_{t+τ} is forme
 ``mu`` and ``flux`` conserve the mean of φ exactly by construction: the periodic 5-point
 Laplacian and the periodic difference divergence both sum to zero over the grid.
 
+Semi-implicit output (``implicit_damping`` β > 0; not in the paper, whose Eq. 10 is β = 0). The
+explicit update φ* = φ_t + ∇²_h μ̃ is passed through the implicit filter of the solver's own
+scheme (Eq. 8), with the 5-point Laplacian's symbol λ_h(q) = -(4 sin²(q_x/2) + 4 sin²(q_y/2)):
+
+    φ̂_{t+τ} = φ̂* / (1 + β λ_h(q)²).
+
+With β = Mκτ/dx⁴ (= 5 for the paper's constants) this is the κ∇⁴ term of Eq. 7 taken
+implicitly over one τ: the network only has to learn the explicit part, and grid-scale modes,
+which the physics annihilates within one τ, are damped by construction (by 1/321 at the
+Nyquist corner) instead of being left to a learned, near-identity map that lets round-off grow.
+The factor is 1 at q = 0, so the mean of φ is still conserved exactly. The authors' later code
+(CRANE, ``semiimplicit_update``) goes the same way with learnable coefficients.
+
 Following the authors' published code, each gate convolution of a cell is followed by tanh and
 a 1×1 convolution, and the head is 1×1 conv, tanh, 1×1 conv, tanh, 3×3 conv.
 
@@ -23,14 +36,24 @@ fraction (0.006 = 0.6 %).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
 from torch import nn
 
-__all__ = ["ModelConfig", "ConvGRUCell", "CRNN", "periodic_laplacian", "periodic_divergence"]
+__all__ = [
+    "ModelConfig",
+    "ConvGRUCell",
+    "CRNN",
+    "periodic_laplacian",
+    "periodic_divergence",
+    "laplacian_symbol",
+    "implicit_filter",
+]
 
 Output = Literal["mu", "flux", "direct"]
 
@@ -45,6 +68,8 @@ class ModelConfig:
         n_cells: stacked convGRU cells (paper: 2).
         output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"`` or ``"direct"``.
         eta_scale: factor applied to η (a fraction) to form the conditioning channel.
+        implicit_damping: β of the semi-implicit output filter 1 / (1 + β λ_h²), in grid units
+            (0: none, the paper's plain Eq. 10; Mκτ/dx⁴ = 5 matches the solver's κ∇⁴ term).
     """
 
     hidden_channels: int = 24
@@ -52,6 +77,7 @@ class ModelConfig:
     n_cells: int = 2
     output: Output = "mu"
     eta_scale: float = 100.0
+    implicit_damping: float = 0.0
 
     def __post_init__(self) -> None:
         if self.output not in ("mu", "flux", "direct"):
@@ -60,6 +86,10 @@ class ModelConfig:
             raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
         if self.hidden_channels < 1 or self.n_cells < 1:
             raise ValueError(f"hidden_channels and n_cells must be positive, got {self}")
+        if not (math.isfinite(self.implicit_damping) and self.implicit_damping >= 0):
+            raise ValueError(
+                f"implicit_damping must be finite and >= 0, got {self.implicit_damping!r}"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -128,6 +158,23 @@ def periodic_divergence(jx: torch.Tensor, jy: torch.Tensor) -> torch.Tensor:
     return (jx - torch.roll(jx, 1, -1)) + (jy - torch.roll(jy, 1, -2))
 
 
+@functools.lru_cache(maxsize=32)
+def laplacian_symbol(H: int, W: int, device=None, dtype=torch.float32) -> torch.Tensor:
+    """λ_h(q) = -(4 sin²(q_x/2) + 4 sin²(q_y/2)) [H, W//2+1]: the 5-point Laplacian's Fourier
+    symbol on the real-FFT grid (grid spacing 1), 0 at q = 0 and -8 at the Nyquist corner."""
+    qy = 2 * math.pi * torch.fft.fftfreq(H, device=device, dtype=torch.float64)[:, None]
+    qx = 2 * math.pi * torch.fft.rfftfreq(W, device=device, dtype=torch.float64)[None, :]
+    return (-4 * torch.sin(qx / 2) ** 2 - 4 * torch.sin(qy / 2) ** 2).to(dtype)
+
+
+def implicit_filter(field: torch.Tensor, beta: float) -> torch.Tensor:
+    """F⁻¹[F field / (1 + β λ_h²)] over the last two axes: the semi-implicit κ∇⁴ step of the
+    output layer (see the module docstring). Leaves the mean of ``field`` unchanged exactly."""
+    H, W = field.shape[-2:]
+    damping = 1 + beta * laplacian_symbol(H, W, field.device, field.dtype) ** 2
+    return torch.fft.irfft2(torch.fft.rfft2(field) / damping, s=(H, W))
+
+
 class CRNN(nn.Module):
     """The conditioned CRNN. ``step`` serves teacher forcing and free rollout alike.
 
@@ -178,10 +225,17 @@ class CRNN(nn.Module):
             nxt = base - periodic_divergence(out[:, 0], out[:, 1])
         else:
             nxt = base + out[:, 0]
+        if self.config.implicit_damping:
+            nxt = implicit_filter(nxt, self.config.implicit_damping)
         return nxt.to(phi.dtype), new_hidden
 
     def forward(
-        self, phi: torch.Tensor, eta: torch.Tensor, n_input: int = 1, n_frames: int | None = None
+        self,
+        phi: torch.Tensor,
+        eta: torch.Tensor,
+        n_input: int = 1,
+        n_frames: int | None = None,
+        feedback_noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predict a sequence with ``n_input`` true frames of warm-up (teacher forcing).
 
@@ -192,6 +246,10 @@ class CRNN(nn.Module):
             n_input: number of true frames fed in before the network runs on its own output
                 (1: from φ_0 only; T: predicts only the last frame).
             n_frames: total frames to produce after frame 0 (default T).
+            feedback_noise: perturbations [B, n_frames - n_input, H, W] added to the network's
+                own output where it is fed back as the next input (training only, as in the
+                authors' CRANE code; make them mean-free to keep the mass). The returned
+                predictions are the unperturbed outputs.
 
         Returns:
             predictions of frames n_input, ..., n_frames: [B, n_frames + 1 - n_input, H, W].
@@ -204,9 +262,15 @@ class CRNN(nn.Module):
         hidden = self.initial_hidden(phi[:, 0])
         current = phi[:, 0]
         predictions = []
+        if feedback_noise is not None and feedback_noise.shape[1] != total - n_input:
+            raise ValueError(
+                f"feedback_noise needs {total - n_input} frames, got {feedback_noise.shape[1]}"
+            )
         for t in range(total):
             if t < n_input:
                 current = phi[:, t]
+            elif feedback_noise is not None:
+                current = current + feedback_noise[:, t - n_input]
             current, hidden = self.step(current, hidden, eta)
             if t + 1 >= n_input:
                 predictions.append(current)

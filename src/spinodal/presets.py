@@ -34,6 +34,7 @@ __all__ = [
     "Choice",
     "InitialState",
     "SplitSpec",
+    "TrainingStage",
     "TrainingRecipe",
     "AblationRecipe",
     "Preset",
@@ -142,6 +143,45 @@ class SplitSpec:
 
 
 @dataclass(frozen=True)
+class TrainingStage:
+    """One stage of a staged training recipe: it starts from the best weights of the stage
+    before it (the first from fresh weights) and changes some values of the
+    :class:`TrainingRecipe` (None keeps the recipe's value).
+
+    Attributes:
+        name: folder name of the stage's checkpoint (the last stage is the model itself).
+        epochs: epochs of this stage.
+        frames: frames of each training sequence used (None: all).
+        curriculum_epochs, batch_size, learning_rate, implicit_damping, feedback_noise_std,
+            stability_frames: as in :class:`TrainingRecipe`.
+    """
+
+    name: str
+    epochs: int
+    frames: int | None = None
+    curriculum_epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    implicit_damping: float | None = None
+    feedback_noise_std: float | None = None
+    stability_frames: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name:
+            raise ValueError(f"a stage needs a plain folder name, got {self.name!r}")
+        if self.epochs < 1:
+            raise ValueError(f"stage {self.name!r}: epochs must be positive, got {self.epochs}")
+
+    def overrides(self) -> dict:
+        """The recipe values this stage sets (name → value), without ``name``."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name != "name" and getattr(self, f.name) is not None
+        }
+
+
+@dataclass(frozen=True)
 class TrainingRecipe:
     """The training recipe of Sec. 2.3 (used by the surrogate's training loop).
 
@@ -156,6 +196,14 @@ class TrainingRecipe:
         lambda_grad, lambda_f: loss weights λ_∇ and λ_f of Eq. 11.
         noise_std: standard deviation of the mass-conserving noise injected into inputs.
         hidden_channels, kernel_size: convGRU width and kernel (Fig. 2).
+        implicit_damping: β of the semi-implicit output filter (:mod:`spinodal.model`; 0: the
+            paper's plain Eq. 10).
+        feedback_noise_std: std of the mass-conserving noise added to the network's own output
+            where a free rollout feeds it back (0: none; the authors' CRANE code does this).
+        stability_frames: length of the free rollouts from the validation states by which each
+            epoch's stability is checked and models are selected (0: no check).
+        stages: a staged recipe (each stage changes some of the values above and starts from
+            the previous stage's weights); empty: one run with the values above.
     """
 
     train_size: int = 128
@@ -168,6 +216,15 @@ class TrainingRecipe:
     noise_std: float = 1e-3
     hidden_channels: int = 24
     kernel_size: int = 5
+    implicit_damping: float = 0.0
+    feedback_noise_std: float = 0.0
+    stability_frames: int = 0
+    stages: tuple[TrainingStage, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [stage.name for stage in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must differ, got {names}")
 
 
 @dataclass(frozen=True)
@@ -182,6 +239,7 @@ class AblationRecipe:
         batch_size: sequences per optimizer step.
         frames: frames of each training sequence used (None: all).
         max_sequences: training sequences used (None: all).
+        stability_frames: length of the stability check of each epoch (None: the recipe's).
     """
 
     epochs: int | None = None
@@ -189,6 +247,7 @@ class AblationRecipe:
     batch_size: int | None = None
     frames: int | None = None
     max_sequences: int | None = None
+    stability_frames: int | None = None
 
 
 SPLIT_NAMES = ("train", "test", "ensemble", "ensemble_low", "large", "varying")
@@ -319,9 +378,46 @@ PRESETS: dict[str, Preset] = {
             varying=(200, 256),
             initial=_INITIAL,
         ),
-        training=TrainingRecipe(train_size=64, epochs=30, curriculum_epochs=10, batch_size=8),
+        # The shipped crnn-small, stage by stage (data/models/crnn-small/COMMAND): windows of
+        # 12 frames with a short curriculum, free 30-frame rollouts, then the semi-implicit
+        # output (β = Mκτ/dx⁴ = 5) on free rollouts over the whole 50-frame sequences, each
+        # epoch checked on 200-frame (4× the window) rollouts from the validation states.
+        training=TrainingRecipe(
+            train_size=64,
+            epochs=30,
+            curriculum_epochs=10,
+            batch_size=4,
+            learning_rate=3e-4,
+            implicit_damping=5.0,
+            stability_frames=200,
+            stages=(
+                TrainingStage(
+                    "1-window12",
+                    epochs=12,
+                    frames=12,
+                    curriculum_epochs=3,
+                    learning_rate=1e-3,
+                    implicit_damping=0.0,
+                    stability_frames=0,
+                ),
+                TrainingStage(
+                    "2-rollout30",
+                    epochs=9,
+                    frames=30,
+                    curriculum_epochs=0,
+                    implicit_damping=0.0,
+                    stability_frames=0,
+                ),
+                TrainingStage("3-implicit50", epochs=40, curriculum_epochs=0),
+            ),
+        ),
         ablation=AblationRecipe(
-            epochs=2, curriculum_epochs=1, batch_size=4, frames=6, max_sequences=32
+            epochs=2,
+            curriculum_epochs=1,
+            batch_size=4,
+            frames=6,
+            max_sequences=32,
+            stability_frames=0,
         ),
         generation_batch=16,
         pfhub_t_end=2000.0,

@@ -35,9 +35,11 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from .checkpoint import save_checkpoint
+from .checkpoint import load_model, save_checkpoint
 from .datasets import SequenceDataset, open_dataset
+from .inference import rollout_frames
 from .losses import LossWeights, sequence_loss
+from .metrics import divergence_frame
 from .model import CRNN, ModelConfig
 from .presets import Preset, get_preset
 from .provenance import environment
@@ -48,6 +50,9 @@ __all__ = [
     "augment",
     "inject_noise",
     "train",
+    "train_preset",
+    "stage_folders",
+    "stage_complete",
     "file_hash",
 ]
 
@@ -76,7 +81,16 @@ class TrainConfig:
         seed: root seed of every random choice.
         init_from: checkpoint folder whose weights start the run (fine-tuning, e.g. on longer
             rollouts); None: fresh weights from ``seed``. Its architecture must equal ``model``.
+        feedback_noise_std: std of the mass-conserving noise added to the network's own output
+            where a free rollout feeds it back (0: none).
+        stability_frames: at every epoch, roll out this many frames from the first
+            ``stability_sequences`` validation states and count those that leave the physical
+            range (:func:`spinodal.metrics.has_diverged`); the kept model is the one with the
+            fewest diverged rollouts, then the lowest validation loss (0: loss only). A
+            validation on the training window alone cannot see a blow-up at 4× that window.
+        stability_sequences: validation states of that check.
         preset: name of the preset the recipe came from (recorded in the card).
+        stage: name of the preset's training stage this run is (None: not a staged run).
     """
 
     epochs: int = 100
@@ -93,12 +107,32 @@ class TrainConfig:
     max_sequences: int | None = None
     seed: int = 0
     init_from: str | None = None
+    feedback_noise_std: float = 0.0
+    stability_frames: int = 0
+    stability_sequences: int = 16
     preset: str = "custom"
+    stage: str | None = None
 
     @classmethod
-    def from_preset(cls, preset: str | Preset, **overrides) -> TrainConfig:
+    def from_preset(
+        cls, preset: str | Preset, stage: str | None = None, **overrides
+    ) -> TrainConfig:
+        """The recipe of ``preset`` with one of its training stages applied (default: the
+        last, i.e. the final recipe of a staged preset), then ``overrides``. ``init_from`` of a
+        stage is left to :func:`train_preset`."""
         preset = get_preset(preset)
-        t = preset.training
+        t, frames = preset.training, None
+        applied = stage or (t.stages[-1].name if t.stages else None)
+        if applied is not None:
+            found = [s for s in t.stages if s.name == applied]
+            if not found:
+                raise KeyError(
+                    f"preset {preset.name!r} has no training stage {applied!r}; "
+                    f"choose one of {[s.name for s in t.stages]}"
+                )
+            changes = found[0].overrides()
+            frames = changes.pop("frames", None)
+            t = dataclasses.replace(t, **changes)
         base = cls(
             epochs=t.epochs,
             curriculum_epochs=t.curriculum_epochs,
@@ -106,8 +140,16 @@ class TrainConfig:
             learning_rate=t.learning_rate,
             weights=LossWeights(1.0, t.lambda_grad, t.lambda_f),
             noise_std=t.noise_std,
-            model=ModelConfig(hidden_channels=t.hidden_channels, kernel_size=t.kernel_size),
+            model=ModelConfig(
+                hidden_channels=t.hidden_channels,
+                kernel_size=t.kernel_size,
+                implicit_damping=t.implicit_damping,
+            ),
+            frames=frames,
+            feedback_noise_std=t.feedback_noise_std,
+            stability_frames=t.stability_frames,
             preset=preset.name,
+            stage=stage,
         )
         return dataclasses.replace(base, **overrides)
 
@@ -142,7 +184,7 @@ def augment(phi: torch.Tensor, ops: torch.Tensor) -> torch.Tensor:
 
 def inject_noise(phi: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     """φ + δ with δ ``noise`` [same shape] made mean-free per frame (mass conserving)."""
-    return phi + (noise - noise.mean(dim=(-2, -1), keepdim=True))
+    return phi + _mean_free(noise)
 
 
 def file_hash(path: str | Path, block: int = 1 << 24) -> str:
@@ -201,6 +243,12 @@ class _Distributed:
             values = values.clone()
             dist.all_reduce(values)
         return values
+
+    def min(self, value: torch.Tensor) -> torch.Tensor:
+        if self.active:
+            value = value.clone()
+            dist.all_reduce(value, op=dist.ReduceOp.MIN)
+        return value
 
     @property
     def main(self) -> bool:
@@ -282,6 +330,60 @@ def train(
         ds.close()
 
 
+def stage_folders(preset: str | Preset, out: str | Path) -> list[tuple[str, Path]]:
+    """(stage name, checkpoint folder) of each training stage of ``preset`` when its model is
+    trained into ``out``: ``out/stages/NAME`` for all but the last, ``out`` itself for the last
+    (a preset without stages: one unnamed stage in ``out``)."""
+    out = Path(out)
+    stages = get_preset(preset).training.stages
+    if not stages:
+        return [(None, out)]
+    return [(s.name, out / "stages" / s.name) for s in stages[:-1]] + [(stages[-1].name, out)]
+
+
+def stage_complete(folder: Path, epochs: int) -> bool:
+    """Whether ``folder`` holds a finished run of at least ``epochs`` epochs."""
+    history = Path(folder) / "history.json"
+    return (
+        (Path(folder) / "card.json").is_file()
+        and history.is_file()
+        and len(json.loads(history.read_text())) >= epochs
+    )
+
+
+def train_preset(
+    preset: str | Preset,
+    data: str | Path,
+    out: str | Path,
+    *,
+    device: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    **overrides,
+) -> list[dict]:
+    """Train the model of ``preset`` into ``out``, stage after stage (see :func:`stage_folders`);
+    each stage starts from the best weights of the one before. Finished stages are skipped,
+    an interrupted one needs ``resume`` like any run. ``overrides`` (e.g. ``seed``, ``precision``)
+    apply to every stage. Returns the history of the last stage."""
+    preset = get_preset(preset)
+    previous: Path | None = None
+    history: list[dict] = []
+    folders = stage_folders(preset, out)
+    for number, (name, folder) in enumerate(folders, 1):
+        config = TrainConfig.from_preset(preset, stage=name, **overrides)
+        if previous is not None:
+            config = dataclasses.replace(config, init_from=str(previous))
+        if stage_complete(folder, config.epochs):
+            log.info("stage %d/%d (%s) done: %s", number, len(folders), name, folder)
+            history = json.loads((folder / "history.json").read_text())
+        else:
+            if name is not None:
+                log.info("stage %d/%d (%s) into %s", number, len(folders), name, folder)
+            history = train(config, data, folder, device=device, resume=resume, progress=progress)
+        previous = folder
+    return history
+
+
 def _fit(
     config, train_set, val_set, physics, data_info, out, state_path, device, world, resume, progress
 ) -> list[dict]:
@@ -291,25 +393,27 @@ def _fit(
         model = CRNN(config.model).to(device)
     if config.init_from is not None and not (resume and state_path.exists()):
         _load_initial_weights(model, config)
-    if device.type == "cpu" and config.precision == "bfloat16":
-        model = model.to(memory_format=torch.channels_last)
     net = torch.nn.parallel.DistributedDataParallel(model) if world.active else model
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     history: list[dict] = []
-    start_epoch, best, wall = 0, float("inf"), 0.0
+    start_epoch, best, wall = 0, _NONE_YET, 0.0
     if resume and state_path.exists():
         state = torch.load(state_path, map_location=device, weights_only=True)
-        saved = json.loads(state["config"])
+        saved = _with_defaults(json.loads(state["config"]))
         wanted = json.loads(json.dumps(config.to_dict()))
         for key in ("epochs", "init_from"):  # a run may be extended, its start moved
             saved.pop(key, None), wanted.pop(key, None)
         if saved != wanted:
-            raise ValueError(f"{out} was trained with a different configuration; cannot resume")
+            differs = sorted(k for k in wanted if saved.get(k) != wanted[k])
+            raise ValueError(
+                f"{out} was trained with a different configuration ({', '.join(differs)} "
+                "differ); cannot resume"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         history = json.loads(state["history"])
         start_epoch = len(history)
-        best = min((h["validation"]["loss"] for h in history), default=float("inf"))
+        best = min((_selection_key(h) for h in history), default=_NONE_YET)
         wall = float(state["wall"])
         log.info("resuming %s at epoch %d", out, start_epoch)
     out.mkdir(parents=True, exist_ok=True)
@@ -338,16 +442,26 @@ def _fit(
                 torch.randn((len(chosen), n_input, train_set.size, train_set.size), generator=g)
                 * config.noise_std
             )
+            feedback = None
+            if config.feedback_noise_std:
+                feedback = _mean_free(
+                    torch.randn(
+                        (len(chosen), T - n_input, train_set.size, train_set.size), generator=g
+                    )
+                    * config.feedback_noise_std
+                )
             mine = slice(world.rank * local, (world.rank + 1) * local)
             phi, eta = train_set.take(chosen[mine])
             if config.augment:
                 phi = augment(phi, ops[mine])
             phi, eta, noise = phi.to(device), eta.to(device), noise[mine].to(device)
             inputs = inject_noise(phi[:, :n_input], noise)
+            if feedback is not None:
+                feedback = feedback[mine].to(device)
             with torch.autocast(
                 device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
             ):
-                predicted = net(inputs, eta, n_input=n_input, n_frames=T)
+                predicted = net(inputs, eta, n_input=n_input, n_frames=T, feedback_noise=feedback)
             loss, terms = sequence_loss(
                 predicted, phi[:, n_input:], eta, weights=config.weights, physics=physics
             )
@@ -373,17 +487,18 @@ def _fit(
         }
         history.append(record)
         if world.main:
-            if validation["loss"] < best:
-                best = validation["loss"]
+            if _selection_key(record) < best:
+                best = _selection_key(record)
                 save_checkpoint(out, model, _card(config, data_info, history, wall, device))
             _save_state(state_path, model, optimizer, config, history, wall)
             (out / "history.json").write_text(json.dumps(history, indent=1))
             log.info(
-                "epoch %d: train %.3e, validation %.3e (n_input %d)",
+                "epoch %d: train %.3e, validation %.3e (n_input %d)%s",
                 epoch + 1,
                 record["train"]["loss"],
                 validation["loss"],
                 n_input,
+                _stability_text(validation.get("stability")),
             )
     if world.active:
         dist.barrier()
@@ -391,14 +506,44 @@ def _fit(
 
 
 _TERMS = ("phi", "grad", "free_energy")
+_NONE_YET = (float("inf"), float("inf"))
+
+
+def _selection_key(record: dict) -> tuple[float, float]:
+    """(diverged long rollouts, validation loss): the kept model minimises it in that order."""
+    validation = record["validation"]
+    return float(validation.get("stability", {}).get("diverged", 0)), validation["loss"]
+
+
+def _stability_text(stability: dict | None) -> str:
+    if not stability:
+        return ""
+    return (
+        f", {stability['diverged']}/{stability['sequences']} rollouts of "
+        f"{stability['frames']} frames diverged"
+    )
+
+
+def _mean_free(noise: torch.Tensor) -> torch.Tensor:
+    return noise - noise.mean(dim=(-2, -1), keepdim=True)
+
+
+def _with_defaults(saved: dict) -> dict:
+    """A saved configuration with the fields added since it was written set to their
+    defaults (which reproduce the old behaviour), so that older runs can still be resumed."""
+    defaults = json.loads(json.dumps(TrainConfig().to_dict()))
+    merged = {**defaults, **saved}
+    merged["model"] = {**defaults["model"], **saved.get("model", {})}
+    return merged
 
 
 def _load_initial_weights(model: CRNN, config: TrainConfig) -> None:
-    """Start from the weights of the checkpoint ``config.init_from`` (same architecture)."""
-    from .checkpoint import load_model
-
+    """Start from the weights of the checkpoint ``config.init_from`` (same architecture; the
+    output filter's β, which has no weights, may differ: a stage may switch it on)."""
     start = load_model(config.init_from)
-    if start.config != config.model:
+    if dataclasses.replace(start.config, implicit_damping=config.model.implicit_damping) != (
+        config.model
+    ):
         raise ValueError(
             f"init_from {config.init_from} has architecture {start.config.to_dict()}, "
             f"the run asks for {config.model.to_dict()}"
@@ -438,7 +583,38 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
     mae = world.sum(abs_error) / count
     out = dict(zip(("loss", *_TERMS), stats.tolist(), strict=True))
     out["mae"] = mae.tolist()  # per predicted frame 1..T
+    if config.stability_frames:
+        out["stability"] = _stability(model, val_set, config, device, world, batch)
     return out
+
+
+def _stability(model, val_set, config, device, world, batch: int) -> dict:
+    """Free rollouts of ``config.stability_frames`` from the first ``stability_sequences``
+    validation states (this process's share): how many leave the physical range, and when."""
+    n = min(config.stability_sequences, val_set.n)
+    first = torch.full((val_set.n,), -1.0, dtype=torch.float64)
+    for start in range(0, n, batch):
+        positions = range(start, min(start + batch, n))
+        phi, eta = val_set.take(positions)
+        phi0, eta = phi[:, 0].to(device), eta.to(device)
+        with torch.autocast(
+            device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
+        ):
+            frames = torch.stack(
+                list(rollout_frames(model, phi0, eta, config.stability_frames)), dim=1
+            )
+        at = divergence_frame(frames.float().cpu().numpy())
+        first[start : start + len(at)] = torch.from_numpy(np.where(at >= 0, at + 1, -1.0))
+    first = first[:n]
+    counts = world.sum(torch.tensor([float(n), float((first >= 0).sum())], dtype=torch.float64))
+    diverged_at = first[first >= 0]
+    earliest = world.min(diverged_at.min() if len(diverged_at) else torch.tensor(float("inf")))
+    return {
+        "frames": config.stability_frames,
+        "sequences": int(counts[0]),
+        "diverged": int(counts[1]),
+        "first_divergence": None if not torch.isfinite(earliest) else int(earliest),
+    }
 
 
 def _card(
@@ -449,6 +625,7 @@ def _card(
     frames = sorted({f for f in (10, 50, 99, len(mae)) if f <= len(mae)})
     return {
         "preset": config.preset,
+        "stage": config.stage,
         "versus_paper": versus_paper(config, data_info, len(history)),
         "recipe": config.to_dict(),
         "dataset": data_info,

@@ -31,7 +31,7 @@ from .datasets import generate_split
 from .evaluation import evaluate_split, read_evaluation
 from .losses import LossWeights
 from .model import CRNN
-from .presets import Preset, get_preset, stable_hash
+from .presets import Preset, _to_jsonable, get_preset, stable_hash
 
 __all__ = ["ABLATIONS", "Workspace", "default_root"]
 
@@ -123,7 +123,21 @@ class Workspace:
             return self._model
         if (self.shipped_model / CARD_FILE).is_file():
             return self.shipped_model
-        return self._train("crnn", {})
+        from .training import stage_complete, train_preset
+
+        recipe = self.preset.training
+        out = self.dir / "models" / f"crnn-{stable_hash(_to_jsonable(recipe))[:8]}"
+        final_epochs = recipe.stages[-1].epochs if recipe.stages else recipe.epochs
+        if not stage_complete(out, final_epochs):
+            train_preset(
+                self.preset,
+                self.dataset("train"),
+                out,
+                device=str(self.device),
+                resume=True,
+                progress=self.progress,
+            )
+        return out
 
     def model(self) -> CRNN:
         """The CRNN of :meth:`model_path`, loaded on this workspace's device."""
@@ -134,22 +148,20 @@ class Workspace:
         with the preset's :class:`~spinodal.presets.AblationRecipe`."""
         if variant not in ABLATIONS:
             raise KeyError(f"unknown ablation {variant!r}; choose one of {sorted(ABLATIONS)}")
-        return self._train(f"ablation-{variant}", ABLATIONS[variant][1], ablation=True)
+        return self._train_ablation(variant, ABLATIONS[variant][1])
 
-    def _train(self, name: str, changes: dict, ablation: bool = False) -> Path:
-        """Train (or resume, or find) ``models/NAME-HASH``; HASH covers the whole recipe, so a
-        changed preset never reuses a model trained with the old one."""
-        from .training import TrainConfig, train
+    def _train_ablation(self, variant: str, changes: dict) -> Path:
+        """Train (or resume, or find) ``models/ablation-VARIANT-HASH``; HASH covers the whole
+        recipe, so a changed preset never reuses a model trained with the old one."""
+        from .training import TrainConfig, stage_complete, train
 
-        config = TrainConfig.from_preset(self.preset)
-        if ablation:
-            recipe = self.preset.ablation
-            overrides = {
-                f.name: getattr(recipe, f.name)
-                for f in dataclasses.fields(recipe)
-                if getattr(recipe, f.name) is not None
-            }
-            config = dataclasses.replace(config, **overrides)
+        recipe = self.preset.ablation
+        overrides = {
+            f.name: getattr(recipe, f.name)
+            for f in dataclasses.fields(recipe)
+            if getattr(recipe, f.name) is not None
+        }
+        config = TrainConfig.from_preset(self.preset, **overrides)
         weights = config.weights
         config = dataclasses.replace(
             config,
@@ -160,14 +172,8 @@ class Workspace:
             ),
             model=dataclasses.replace(config.model, output=changes.get("output", "mu")),
         )
-        out = self.dir / "models" / f"{name}-{stable_hash(config.to_dict())[:8]}"
-        history = out / "history.json"
-        done = (
-            (out / CARD_FILE).is_file()
-            and history.is_file()
-            and _epochs(history) >= (config.epochs)
-        )
-        if not done:
+        out = self.dir / "models" / f"ablation-{variant}-{stable_hash(config.to_dict())[:8]}"
+        if not stage_complete(out, config.epochs):
             train(
                 config,
                 self.dataset("train"),
@@ -227,9 +233,3 @@ class Workspace:
         np.savez(tmp, **{k: np.asarray(v) for k, v in result.items()})
         os.replace(tmp, path)
         return {k: np.asarray(v) for k, v in result.items()}
-
-
-def _epochs(history: Path) -> int:
-    import json
-
-    return len(json.loads(history.read_text()))

@@ -1,0 +1,250 @@
+"""Stability of the learned map: gain per wavenumber against the solver, and error spectra.
+
+A surrogate rolled out far past its training window stays physical only if it damps what the
+physics damps. The phase field annihilates every short-wavelength mode within one τ (the
+discrete amplification factor of Eq. 8 over 100 steps is about 1e-8 or less for wavelengths ≤ 4 grid
+spacings), so a learned map whose gain there is near 1 lets round-off and ringing grow into a
+grid-scale blow-up. This module measures that directly:
+
+:func:`mode_gain`         per-τ gain of small Fourier modes added to uniform states, the CRNN
+                          and the solver's linear theory side by side (Eq. 8 per step, to the
+                          power of the steps in one τ)
+:func:`trajectory_gain`   per-τ gain (n-th root of the n-step gain) of a small perturbation of
+                          a state on a real trajectory, with the CRNN's hidden state warmed on
+                          the frames before it; the solver measured the same way
+:func:`radial_spectrum`   shell-averaged power |φ̂(k)|² over |k| (cycles per grid spacing)
+:func:`grid_scale_fraction` fraction of the power (mean removed) at wavelengths ≤ 4 spacings
+
+Wavelengths and wavenumbers are in grid spacings; times in τ (one CRNN step, 100 solver steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .model import CRNN
+from .solver import PhaseFieldModel
+
+__all__ = [
+    "GRID_SCALE_WAVELENGTH",
+    "ModeGain",
+    "mode_gain",
+    "trajectory_gain",
+    "radial_spectrum",
+    "grid_scale_fraction",
+]
+
+GRID_SCALE_WAVELENGTH = 4.0
+"""Wavelengths at or below this many grid spacings are "grid scale": the solver damps them by
+more than 1e-8 per τ, and a learned map must not let them grow."""
+
+
+@dataclass(frozen=True)
+class ModeGain:
+    """Per-τ gains of Fourier modes along x about uniform states.
+
+    Attributes:
+        wavelength: [K] wavelengths of the modes, grid spacings.
+        phi_mean, eta: [C] the uniform states and misfits (fractions).
+        network: [C, K] the CRNN's per-τ gain ((A_n / A_0)^(1/n) over n frames).
+        theory: [C, K] the solver's per-τ factor g(q)^(steps per τ) of Eq. 8 (signed: a
+            negative value is an oscillating mode; its magnitude is the gain).
+    """
+
+    wavelength: np.ndarray
+    phi_mean: np.ndarray
+    eta: np.ndarray
+    network: np.ndarray
+    theory: np.ndarray
+
+    def grid_scale(self) -> np.ndarray:
+        """[C, K'] the network's gains at wavelengths ≤ :data:`GRID_SCALE_WAVELENGTH`."""
+        return self.network[:, self.wavelength <= GRID_SCALE_WAVELENGTH]
+
+
+def mode_gain(
+    net: CRNN,
+    phi_mean,
+    eta,
+    *,
+    size: int = 64,
+    n_frames: int = 10,
+    amplitude: float = 1e-3,
+    physics: PhaseFieldModel | None = None,
+    steps_per_tau: int = 100,
+) -> ModeGain:
+    """Linear response of the CRNN to each Fourier mode cos(2π k x / N), k = 1..N/2, added to
+    the uniform states ``phi_mean`` [C] with misfits ``eta`` [C].
+
+    Each perturbed state is rolled out ``n_frames`` τ from a zero hidden state next to the
+    unperturbed one; the gain per τ is (|a_n| / |a_0|)^(1/n), a_t the mode's Fourier
+    coefficient of the difference. A uniform state stays uniform under the network (its
+    convolutions are periodic), so the difference is the response to the mode alone. In
+    float32 a gain is resolved down to about (1e-7 / ``amplitude``)^(1/n); below, it reads 0.
+    """
+    physics = physics or PhaseFieldModel()
+    phi_mean = np.atleast_1d(np.asarray(phi_mean, float))
+    eta = np.atleast_1d(np.asarray(eta, float))
+    if phi_mean.shape != eta.shape:
+        raise ValueError(f"phi_mean {phi_mean.shape} and eta {eta.shape} must match")
+    if n_frames < 1 or size < 4 or size % 2:
+        raise ValueError(f"need n_frames >= 1 and an even size >= 4, got {n_frames}, {size}")
+    modes = np.arange(1, size // 2 + 1)
+    x = np.arange(size)
+    waves = np.cos(2 * np.pi * modes[:, None] * x[None, :] / size)  # [K, N]
+    C, K = len(phi_mean), len(modes)
+    base = np.broadcast_to(phi_mean[:, None, None, None], (C, 1, size, size))
+    perturbed = base + amplitude * np.broadcast_to(waves[None, :, None, :], (C, K, size, size))
+    fields = np.concatenate([base, perturbed], axis=1).reshape(-1, size, size)
+    etas = np.repeat(eta, K + 1)
+    final = _roll(net, fields, etas, n_frames).reshape(C, K + 1, size, size)
+    diagonal = np.arange(K)
+
+    def coefficient(difference: np.ndarray) -> np.ndarray:  # [..., K, N, N] → [..., K]
+        return np.abs(np.fft.rfft(difference.mean(axis=-2), axis=-1)[..., modes])[
+            ..., diagonal, diagonal
+        ]
+
+    a_n = coefficient(final[:, 1:] - final[:, :1])
+    a_0 = coefficient(amplitude * np.broadcast_to(waves[:, None, :], (K, size, size)))
+    network = (a_n / a_0) ** (1.0 / n_frames)
+    q = 2 * np.pi * modes / size
+    theory = np.stack(
+        [
+            np.asarray(physics.amplification_factor(q, 0 * q, m, e)) ** steps_per_tau
+            for m, e in zip(phi_mean, eta, strict=True)
+        ]
+    )
+    return ModeGain(size / modes.astype(float), phi_mean, eta, network, theory)
+
+
+def trajectory_gain(
+    net: CRNN,
+    frames,
+    eta,
+    start: int,
+    *,
+    n_frames: int = 5,
+    amplitude: float = 1e-3,
+    min_wavelength: float = 2.0,
+    max_wavelength: float = GRID_SCALE_WAVELENGTH,
+    seed: int = 0,
+    physics: PhaseFieldModel | None = None,
+    steps_per_tau: int = 100,
+) -> dict[str, np.ndarray]:
+    """Per-τ gain of a small band-limited perturbation of trajectory states, NN and solver.
+
+    The CRNN's hidden state is warmed by feeding it the true frames 0..``start`` of
+    ``frames`` [B, T+1, H, W] (teacher forcing); then φ_start and φ_start + δ are rolled out
+    ``n_frames`` τ with that hidden state, δ random with wavelengths in
+    [``min_wavelength``, ``max_wavelength``] (rms ``amplitude``, mean-free). The solver rolls
+    out the same pair. Gain per τ = (‖Δ_n‖ / ‖δ‖)^(1/n), ‖·‖ the rms over the field.
+
+    Returns:
+        ``network`` [B] and ``solver`` [B] per-τ gains.
+    """
+    physics = physics or PhaseFieldModel()
+    frames = np.asarray(frames, np.float32)
+    if frames.ndim != 4 or not 0 <= start < frames.shape[1]:
+        raise ValueError(f"frames must be [B, T+1, H, W] with start < T+1, got {frames.shape}")
+    B, _, H, W = frames.shape
+    eta = np.broadcast_to(np.asarray(eta, np.float64), (B,))
+    delta = _band_noise((B, H, W), min_wavelength, max_wavelength, amplitude, seed)
+    state = frames[:, start]
+    parameter = next(net.parameters())
+    with torch.inference_mode():
+        hidden = net.initial_hidden(torch.as_tensor(state, device=parameter.device))
+        eta_t = torch.tensor(eta, dtype=parameter.dtype, device=parameter.device)
+        for t in range(start):
+            phi_t = torch.as_tensor(frames[:, t], device=parameter.device)
+            _, hidden = net.step(phi_t, hidden, eta_t)
+        pair = torch.as_tensor(np.concatenate([state, state + delta]), device=parameter.device)
+        hidden = [torch.cat([h, h]) for h in hidden]
+        eta_pair = torch.cat([eta_t, eta_t])
+        for _ in range(n_frames):
+            pair, hidden = net.step(pair, hidden, eta_pair)
+        nn_final = pair.float().cpu().numpy()
+    pf = physics.evolve(
+        np.concatenate([state, state + delta]),
+        np.concatenate([eta, eta]),
+        n_frames,
+        steps_per_frame=steps_per_tau,
+        dtype="float64",
+    )[:, -1]
+    size = np.sqrt((delta**2).mean(axis=(-2, -1)))
+
+    def gain(final: np.ndarray) -> np.ndarray:
+        difference = final[B:] - final[:B]
+        return (np.sqrt((difference**2).mean(axis=(-2, -1))) / size) ** (1.0 / n_frames)
+
+    return {"network": gain(nn_final), "solver": gain(np.asarray(pf))}
+
+
+def radial_spectrum(phi) -> tuple[np.ndarray, np.ndarray]:
+    """Shell-averaged power spectrum of fields [..., N, N] (mean removed).
+
+    Returns:
+        (k, power): shell centres k = 1/N, 2/N, ..., 1/2 in cycles per grid spacing [N/2],
+        and the mean |φ̂|² / N⁴ over each shell |k| ∈ [k - 1/(2N), k + 1/(2N)) [..., N/2].
+    """
+    phi = np.asarray(phi, np.float64)
+    N = phi.shape[-1]
+    if phi.ndim < 2 or phi.shape[-2] != N:
+        raise ValueError(f"fields must be square [..., N, N], got {phi.shape}")
+    spectrum = np.abs(np.fft.fft2(phi - phi.mean(axis=(-2, -1), keepdims=True))) ** 2 / N**4
+    k = np.fft.fftfreq(N)
+    shell = np.rint(np.hypot(k[:, None], k[None, :]) * N).astype(int)  # [N, N]
+    n_shells = N // 2
+    flat = spectrum.reshape(*spectrum.shape[:-2], -1)
+    index = shell.ravel()
+    keep = (index >= 1) & (index <= n_shells)
+    counts = np.bincount(index[keep], minlength=n_shells + 1)[1:]
+    sums = np.zeros((*flat.shape[:-1], n_shells + 1))
+    np.add.at(sums, (..., index[keep]), flat[..., keep])
+    return np.arange(1, n_shells + 1) / N, sums[..., 1:] / counts
+
+
+def grid_scale_fraction(phi) -> np.ndarray:
+    """Fraction of the power of fields [..., N, N] (mean removed) at wavelengths ≤
+    :data:`GRID_SCALE_WAVELENGTH` grid spacings, i.e. |k| ≥ 1/4 cycles per spacing; [...].
+    Physical fields hold about 1e-3 or less there; NaN for a uniform field."""
+    phi = np.asarray(phi, np.float64)
+    N = phi.shape[-1]
+    power = np.abs(np.fft.fft2(phi - phi.mean(axis=(-2, -1), keepdims=True))) ** 2
+    k = np.fft.fftfreq(N)
+    high = np.hypot(k[:, None], k[None, :]) >= 1 / GRID_SCALE_WAVELENGTH
+    total = power.sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, power[..., high].sum(axis=-1) / total, np.nan)
+
+
+def _roll(net: CRNN, fields: np.ndarray, eta: np.ndarray, n_frames: int) -> np.ndarray:
+    """The CRNN's frame ``n_frames`` from ``fields`` [B, H, W] (zero hidden state), float64."""
+    parameter = next(net.parameters())
+    with torch.inference_mode():
+        phi = torch.as_tensor(fields, dtype=parameter.dtype, device=parameter.device)
+        eta_t = torch.tensor(eta, dtype=parameter.dtype, device=parameter.device)
+        hidden = net.initial_hidden(phi)
+        for _ in range(n_frames):
+            phi, hidden = net.step(phi, hidden, eta_t)
+    return phi.double().cpu().numpy()
+
+
+def _band_noise(
+    shape: tuple[int, int, int], min_wavelength: float, max_wavelength: float, rms: float, seed
+) -> np.ndarray:
+    """Mean-free random fields [B, H, W] with power only at wavelengths in the band, rms
+    ``rms`` each."""
+    B, H, W = shape
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(shape)
+    ky, kx = np.fft.fftfreq(H)[:, None], np.fft.fftfreq(W)[None, :]
+    k = np.hypot(kx, ky)
+    band = (k >= 1 / max_wavelength) & (k <= 1 / min_wavelength)
+    noise = np.fft.ifft2(np.fft.fft2(white) * band).real
+    noise -= noise.mean(axis=(-2, -1), keepdims=True)
+    noise *= rms / np.sqrt((noise**2).mean(axis=(-2, -1), keepdims=True))
+    return noise.astype(np.float32)

@@ -1,0 +1,150 @@
+"""The semi-implicit output filter and the stability diagnostics of the learned map."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from spinodal import PhaseFieldModel
+from spinodal.metrics import divergence_frame, has_diverged, is_phase_separated
+from spinodal.model import CRNN, ModelConfig, implicit_filter, laplacian_symbol
+from spinodal.stability import (
+    GRID_SCALE_WAVELENGTH,
+    grid_scale_fraction,
+    mode_gain,
+    radial_spectrum,
+    trajectory_gain,
+)
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+def _silent_net(beta: float) -> CRNN:
+    """A CRNN whose head outputs μ̃ = 0: the step is the implicit filter alone."""
+    torch.manual_seed(0)
+    net = CRNN(ModelConfig(hidden_channels=4, kernel_size=3, implicit_damping=beta)).eval()
+    with torch.no_grad():
+        net.head[-1].weight.zero_()
+    return net
+
+
+def test_laplacian_symbol_is_the_five_point_stencil():
+    field = torch.randn(3, 12, 10, dtype=torch.float64)
+    stencil = (
+        torch.roll(field, 1, -1)
+        + torch.roll(field, -1, -1)
+        + torch.roll(field, 1, -2)
+        + torch.roll(field, -1, -2)
+        - 4 * field
+    )
+    spectral = torch.fft.irfft2(
+        torch.fft.rfft2(field) * laplacian_symbol(12, 10, dtype=torch.float64), s=(12, 10)
+    )
+    torch.testing.assert_close(spectral, stencil)
+    symbol = laplacian_symbol(8, 8, dtype=torch.float64)
+    assert symbol[0, 0] == 0 and symbol.min() == pytest.approx(-8)
+
+
+def test_implicit_filter_damps_each_mode_by_its_factor_and_keeps_the_mean():
+    N, beta = 16, 5.0
+    x = torch.arange(N, dtype=torch.float64)
+    for k in (1, 4, 8):
+        mode = 0.3 + 0.01 * torch.cos(2 * math.pi * k * x / N)[None, :].expand(N, N)
+        out = implicit_filter(mode, beta)
+        lam = -4 * math.sin(math.pi * k / N) ** 2
+        expected = 0.3 + (mode - 0.3) / (1 + beta * lam**2)
+        torch.testing.assert_close(out, expected)
+    field = torch.rand(4, N, N, dtype=torch.float64)
+    torch.testing.assert_close(
+        implicit_filter(field, beta).mean((-2, -1)), field.mean((-2, -1)), rtol=0, atol=1e-15
+    )
+
+
+def test_the_filtered_network_conserves_mass_and_beta_zero_is_the_papers_output():
+    torch.manual_seed(1)
+    plain = CRNN(ModelConfig(hidden_channels=4, kernel_size=3)).double()
+    filtered = CRNN(dataclasses.replace(plain.config, implicit_damping=5.0)).double()
+    filtered.load_state_dict(plain.state_dict())
+    phi = torch.rand(2, 1, 16, 16, dtype=torch.float64)
+    eta = torch.tensor([0.002, 0.009], dtype=torch.float64)
+    out = filtered(phi, eta, n_frames=6)
+    torch.testing.assert_close(
+        out.mean((-2, -1)), phi[:, :1].mean((-2, -1)).expand(2, 6), rtol=0, atol=1e-13
+    )
+    assert not torch.allclose(out, plain(phi, eta, n_frames=6))
+    with pytest.raises(ValueError, match="implicit_damping"):
+        ModelConfig(implicit_damping=-1.0)
+    assert ModelConfig.from_dict({"output": "mu"}).implicit_damping == 0.0  # older cards
+
+
+def test_feedback_noise_perturbs_only_what_is_fed_back():
+    torch.manual_seed(2)
+    net = CRNN(ModelConfig(hidden_channels=4, kernel_size=3)).double()
+    phi = torch.rand(2, 5, 16, 16, dtype=torch.float64)
+    eta = torch.full((2,), 0.006, dtype=torch.float64)
+    clean = net(phi, eta, n_input=2, n_frames=4)
+    zero = net(phi, eta, n_input=2, n_frames=4, feedback_noise=torch.zeros(2, 2, 16, 16).double())
+    torch.testing.assert_close(zero, clean)
+    noisy = net(phi, eta, n_input=2, n_frames=4, feedback_noise=torch.rand(2, 2, 16, 16).double())
+    torch.testing.assert_close(noisy[:, 0], clean[:, 0])  # the first prediction sees true input
+    assert not torch.allclose(noisy[:, 1], clean[:, 1])
+    with pytest.raises(ValueError, match="feedback_noise needs 2 frames"):
+        net(phi, eta, n_input=2, n_frames=4, feedback_noise=torch.zeros(2, 3, 16, 16).double())
+
+
+def test_mode_gain_of_a_silent_network_is_the_filter_factor():
+    """With μ̃ = 0 each step multiplies mode k by 1/(1 + β λ_h(k)²): the measured per-τ gain
+    must be exactly that (and 1 without the filter)."""
+    for beta in (0.0, 5.0):
+        gain = mode_gain(_silent_net(beta).double(), [0.5], [0.006], size=16, n_frames=3)
+        k = 16 / gain.wavelength
+        expected = 1 / (1 + beta * (4 * np.sin(np.pi * k / 16) ** 2) ** 2)
+        np.testing.assert_allclose(gain.network[0], expected, rtol=1e-4)
+    assert gain.grid_scale().shape == (1, int(np.sum(gain.wavelength <= GRID_SCALE_WAVELENGTH)))
+
+
+def test_mode_gain_theory_is_the_solvers_discrete_factor():
+    """The theory column is Eq. 8's factor over one τ: unstable band > 1, grid scale ~ 0."""
+    pf = PhaseFieldModel()
+    gain = mode_gain(_silent_net(0.0), [0.5], [0.0], size=64, n_frames=1)
+    q = 2 * np.pi / gain.wavelength
+    np.testing.assert_allclose(gain.theory[0], pf.amplification_factor(q, 0 * q, 0.5, 0.0) ** 100)
+    assert gain.theory[0][gain.wavelength == 16] > 1  # inside the spinodal band at η = 0
+    assert np.abs(gain.theory[0][gain.wavelength <= 4]).max() < 2e-8
+
+
+def test_trajectory_gain_compares_network_and_solver():
+    pf = PhaseFieldModel()
+    rng = np.random.default_rng(0)
+    frames = pf.evolve(0.5 + 0.05 * rng.standard_normal((2, 16, 16)), 0.004, 3, steps_per_frame=20)
+    silent = trajectory_gain(_silent_net(0.0), frames, 0.004, start=2, n_frames=2)
+    np.testing.assert_allclose(silent["network"], 1.0, rtol=1e-4)  # nothing damps it
+    assert (silent["solver"] < 0.5).all()  # the physics damps grid-scale perturbations
+    filtered = trajectory_gain(_silent_net(5.0), frames, 0.004, start=2, n_frames=2)
+    assert (filtered["network"] < 0.1).all()
+
+
+def test_spectra_of_a_single_mode():
+    N = 32
+    x = np.arange(N)
+    for k in (2, 8, 12):
+        phi = 0.5 + 0.1 * np.cos(2 * np.pi * k * x / N)[None, :].repeat(N, 0)
+        shells, power = radial_spectrum(phi)
+        assert shells[np.argmax(power)] == pytest.approx(k / N)
+        expected = 1.0 if k / N >= 1 / GRID_SCALE_WAVELENGTH else 0.0
+        assert grid_scale_fraction(phi) == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(grid_scale_fraction(np.full((8, 8), 0.3)))
+
+
+def test_one_divergence_criterion():
+    frames = np.full((3, 4, 8, 8), 0.5)
+    frames[:, :, 0, 0] = 0.0  # contrast 0.5: physical
+    frames[1, 2:, 0, 0] = -1.2  # contrast 1.7 from frame 2 on
+    frames[2, 3, 1, 1] = np.nan
+    np.testing.assert_array_equal(divergence_frame(frames), [-1, 2, 3])
+    np.testing.assert_array_equal(has_diverged(frames[:, 3]), [False, True, True])
+    assert is_phase_separated(frames[0, 0]) and not is_phase_separated(frames[1, 3])
+    with pytest.raises(ValueError, match="T, H, W"):
+        divergence_frame(np.zeros((8, 8)))
