@@ -55,21 +55,24 @@ def test_domain_rollout_selects_sequences_and_frames(large, model):
 
 
 def test_phase_diagram_from_an_evaluation_dict():
-    contrast_nn = np.array([[0.1, 0.2], [0.1, 0.01], [0.1, 0.3], [0.1, np.nan]])
-    contrast_pf = np.array([[0.1, 0.2], [0.1, 0.02], [0.1, 0.01], [0.1, 0.3]])
+    # NN: separated, homogeneous, separated, not finite, diverged (contrast 3 > 1.5)
+    contrast_nn = np.array([[0.1, 0.2], [0.1, 0.01], [0.1, 0.3], [0.1, np.nan], [0.1, 3.0]])
+    contrast_pf = np.array([[0.1, 0.2], [0.1, 0.02], [0.1, 0.01], [0.1, 0.3], [0.1, 0.9]])
     results = {
         "nn/contrast": contrast_nn,
         "pf/contrast": contrast_pf,
-        "phi_mean": np.full(4, 0.5),
-        "eta": np.linspace(0, 0.01, 4),
+        "phi_mean": np.full(5, 0.5),
+        "eta": np.linspace(0, 0.01, 5),
     }
     diagram = evaluation.phase_diagram_from_evaluation(results, frame=1)
     assert diagram.counts == {
         "both_separated": 1,
         "both_homogeneous": 1,
         "nn_separated_only": 1,
-        "nn_homogeneous_only": 1,
+        "nn_homogeneous_only": 0,
+        "nn_diverged": 2,  # a diverged field is neither separated nor homogeneous
     }
+    assert diagram.accuracy == pytest.approx(2 / 5)
     with pytest.raises(ValueError, match="frame must be in"):
         evaluation.phase_diagram_from_evaluation(results, frame=2)
     with pytest.raises(ValueError, match="group key"):

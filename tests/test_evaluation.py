@@ -161,6 +161,7 @@ def test_phase_diagram_counts_add_up():
         "both_homogeneous": 2,
         "nn_separated_only": 1,
         "nn_homogeneous_only": 0,
+        "nn_diverged": 0,
     }
     assert sum(diagram.counts.values()) == 5
     assert diagram.accuracy == pytest.approx(0.8)

@@ -297,3 +297,20 @@ def test_bench_model_command(capsys):
     assert main(["bench", "model", "--sizes", "16", "--batch", "1", "--device", "cpu"]) == 0
     output = capsys.readouterr().out
     assert "untrained" in output and "speed-up" in output
+
+
+def test_a_rollout_that_leaves_the_physical_range_is_named_with_its_time(caplog):
+    """Each step doubles the deviation from the mean: a contrast of 0.2 passes 1.5 at 3τ."""
+    from spinodal.model import CRNN, ModelConfig
+
+    class Doubler(CRNN):
+        def step(self, phi, hidden, eta):
+            return 2 * phi - phi.mean(dim=(-2, -1), keepdim=True), hidden
+
+    net = Doubler(ModelConfig(hidden_channels=2, kernel_size=3))
+    phi0 = np.full((2, 8, 8), 0.5, np.float32)
+    phi0[0, 0, 0] = 0.7  # contrast 0.2 → 0.4, 0.8, 1.6
+    with caplog.at_level("WARNING", logger="spinodal.inference"):
+        rollout(net, phi0, 0.006, 4)
+    assert "field(s) [0] left the physical range" in caplog.text and "at 3τ" in caplog.text
+    assert "[1]" not in caplog.text

@@ -6,10 +6,15 @@ real FFT of the same batch, interleaved, and the projected time to generate each
 
 ``spinodal bench model``: the time of one CRNN frame against one solver τ (100 steps) of the
 same fields, interleaved: the paper's speed-up figure of merit (Sec. 2.3).
+
+``spinodal bench train``: the CPU cost of a training step per sample-frame, forward and
+backward, against the forward pass alone, for the ways of running it (float32, channels-last,
+bfloat16 autocast, ``torch.compile``), interleaved, at 64² and 128² on 1 and 2 threads.
 """
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -27,6 +32,10 @@ __all__ = [
     "ModelTiming",
     "bench_model",
     "format_model_report",
+    "TRAIN_VARIANTS",
+    "TrainTiming",
+    "bench_train",
+    "format_train_report",
 ]
 
 
@@ -288,5 +297,125 @@ def format_model_report(timings: list[ModelTiming], model: str, solver: str) -> 
         "frames/s counts field-frames (batch / time per frame); speed-up = solver τ / CRNN frame.",
         "paper (Sec. 2.3): CRNN on an RTX A5000 GPU vs solver on a Xeon W-2133 CPU: about 40x at",
         "128², 90x at 256², 145x at 512²; only 3-4x with both on the CPU or both on the GPU.",
+    ]
+    return "\n".join(lines)
+
+
+TRAIN_VARIANTS = ("float32", "channels_last", "bfloat16", "compile")
+"""Ways to run a training step that ``spinodal bench train`` compares (see :func:`bench_train`)."""
+
+
+@dataclass(frozen=True)
+class TrainTiming:
+    """Seconds per sample-frame of a training step (forward, Eq. 11, backward) and of the
+    forward pass alone, for one variant, size and thread count."""
+
+    variant: str
+    size: int
+    threads: int
+    train: float
+    forward: float
+
+    @property
+    def ratio(self) -> float:
+        """Training step over forward pass (the backward through time costs the rest)."""
+        return self.train / self.forward
+
+
+def bench_train(
+    sizes=(64, 128),
+    threads=(1, 2),
+    variants=TRAIN_VARIANTS,
+    *,
+    batch: int = 4,
+    frames: int = 10,
+    repeats: int = 3,
+    implicit_damping: float = 5.0,
+) -> list[TrainTiming]:
+    """Time a CPU training step of the CRNN per sample-frame, each variant against plain
+    float32 eager, interleaved (A B A B), for each size and number of threads.
+
+    Variants: ``float32`` (eager, the default), ``channels_last`` (NHWC weights and
+    activations; not bitwise reproducible with 2+ threads on this CPU, which breaks the
+    training's resume guarantee), ``bfloat16`` (autocast of the network, losses in float32) and
+    ``compile`` (``torch.compile`` of :meth:`CRNN.step`; compiled once, before timing).
+
+    A step is a free rollout of ``frames`` frames from φ_0 for ``batch`` sequences, the loss
+    of Eq. 11 and its backward pass, as in :func:`spinodal.training.train`.
+    """
+    import copy
+
+    from .model import CRNN, ModelConfig
+
+    unknown = set(variants) - set(TRAIN_VARIANTS)
+    if unknown:
+        raise ValueError(f"unknown variants {sorted(unknown)}; choose from {TRAIN_VARIANTS}")
+    previous = torch.get_num_threads()
+    results: list[TrainTiming] = []
+    try:
+        for size in sizes:
+            generator = torch.Generator().manual_seed(0)
+            phi = 0.5 + 0.1 * torch.randn(batch, frames + 1, size, size, generator=generator)
+            eta = torch.full((batch,), 0.006)
+            torch.manual_seed(0)
+            base = CRNN(ModelConfig(implicit_damping=implicit_damping))
+            nets = {name: copy.deepcopy(base) for name in variants}
+            if "channels_last" in nets:
+                nets["channels_last"].to(memory_format=torch.channels_last)
+            if "compile" in nets:
+                nets["compile"].step = torch.compile(nets["compile"].step)
+
+            for count in threads:
+                torch.set_num_threads(count)
+                calls = [
+                    functools.partial(_train_step, nets[n], phi, eta, n == "bfloat16")
+                    for n in variants
+                ]
+                calls += [functools.partial(_forward, nets[n], phi, eta) for n in variants]
+                seconds = _interleaved_medians(calls, torch.device("cpu"), repeats, 1)
+                per_sample_frame = [s / (batch * frames) for s in seconds]
+                k = len(variants)
+                for i, name in enumerate(variants):
+                    results.append(
+                        TrainTiming(name, size, count, per_sample_frame[i], per_sample_frame[k + i])
+                    )
+    finally:
+        torch.set_num_threads(previous)
+    return results
+
+
+def _train_step(net, phi: torch.Tensor, eta: torch.Tensor, bfloat16: bool) -> None:
+    """Free rollout over the frames of ``phi`` [B, T+1, H, W], Eq. 11, backward."""
+    from .losses import sequence_loss
+
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+        predicted = net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1)
+    loss, _ = sequence_loss(predicted, phi[:, 1:], eta)
+    loss.backward()
+
+
+def _forward(net, phi: torch.Tensor, eta: torch.Tensor) -> None:
+    with torch.no_grad():
+        net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1)
+
+
+def format_train_report(timings: list[TrainTiming]) -> str:
+    """Table of training cost per sample-frame, with each variant's speed-up over float32."""
+    lines = [
+        "CRNN training step per sample-frame (free rollout, Eq. 11, backward) on the CPU",
+        f"{'size':>6} {'threads':>8} {'variant':>14} {'train ms':>9} {'forward ms':>11} "
+        f"{'train/fwd':>10} {'vs float32':>11}",
+    ]
+    reference = {(t.size, t.threads): t.train for t in timings if t.variant == "float32"}
+    for t in timings:
+        speedup = reference.get((t.size, t.threads), float("nan")) / t.train
+        lines.append(
+            f"{t.size:>6} {t.threads:>8} {t.variant:>14} {t.train * 1e3:>9.2f} "
+            f"{t.forward * 1e3:>11.2f} {t.ratio:>10.2f} {speedup:>10.2f}x"
+        )
+    lines += [
+        "",
+        "vs float32: the eager float32 step's time over the variant's, same size and threads.",
+        "One training sample-frame at the small preset: 205 sequences x 50 frames an epoch.",
     ]
     return "\n".join(lines)

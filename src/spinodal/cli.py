@@ -270,6 +270,35 @@ def _add_bench(sub) -> None:
         "the CRNN on a GPU with the solver on a CPU)",
     )
     m.set_defaults(run=_run_bench_model)
+    t = what.add_parser(
+        "train",
+        help="CPU training step per sample-frame: float32, channels-last, bfloat16, compile",
+        description="Time a training step of the CRNN (free rollout, loss of Eq. 11, "
+        "backward) per sample-frame against the forward pass alone, for each way of running "
+        "it, interleaved, for each size and thread count; print each variant's speed-up over "
+        "plain float32.",
+    )
+    t.add_argument("--sizes", type=int, nargs="+", default=[64, 128], help="(default 64 128)")
+    t.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="(default 1 2)")
+    t.add_argument(
+        "--variants",
+        nargs="+",
+        default=None,
+        help="subset of float32 channels_last bfloat16 compile (default: all)",
+    )
+    t.add_argument("--batch", type=int, default=4, help="sequences per step (default 4)")
+    t.add_argument("--frames", type=int, default=10, help="frames per sequence (default 10)")
+    t.set_defaults(run=_run_bench_train)
+
+
+def _run_bench_train(args) -> None:
+    from .bench import TRAIN_VARIANTS, bench_train, format_train_report
+
+    variants = tuple(args.variants or TRAIN_VARIANTS)
+    if "float32" not in variants:
+        variants = ("float32", *variants)
+    timings = bench_train(args.sizes, args.threads, variants, batch=args.batch, frames=args.frames)
+    print(format_train_report(timings))
 
 
 def _run_bench_solver(args) -> None:
@@ -361,6 +390,12 @@ def _add_train(sub) -> None:
         type=Path,
         help="start from this checkpoint's weights (fine-tuning, e.g. on longer rollouts)",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the network through torch.compile (faster on a CPU after a minute of "
+        "compilation; see spinodal bench train)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_train)
 
@@ -401,6 +436,7 @@ def _run_train(args) -> None:
             device=args.device,
             resume=args.resume,
             progress=not args.quiet,
+            compile=args.compile,
             **common,
         )
         return
@@ -415,7 +451,13 @@ def _run_train(args) -> None:
     model = dataclasses.replace(config.model, **architecture)
     config = dataclasses.replace(config, weights=weights, model=model)
     train(
-        config, args.data, args.out, device=args.device, resume=args.resume, progress=not args.quiet
+        config,
+        args.data,
+        args.out,
+        device=args.device,
+        resume=args.resume,
+        progress=not args.quiet,
+        compile=args.compile,
     )
 
 
@@ -704,6 +746,114 @@ def _run_book(args) -> None:
         raise ValueError(str(error)) from None
 
 
+def _add_infer(sub) -> None:
+    p = sub.add_parser(
+        "infer",
+        help="infer the misfit eta from observed frames (solver or CRNN as the forward model)",
+        description=(
+            "Read the misfit from a microstructure: find the eta whose forward model, started "
+            "from the first observed frame, best reproduces the later observed frames in the "
+            "least-squares sense (a coarse scan over eta, then a bounded scipy refinement; see "
+            "spinodal.inverse). Prints eta-hat +- its standard error per sequence and writes a "
+            "table of results (.csv, or .h5 with the loss profiles too)."
+        ),
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="a dataset HDF5 file, or a 'spinodal simulate' trajectory (one sequence)",
+    )
+    p.add_argument(
+        "--frames",
+        type=int,
+        nargs="+",
+        help="frame numbers observed, i.e. times in tau; the first is the initial state of the "
+        "fit (default: every frame of the file)",
+    )
+    p.add_argument(
+        "--sequences", type=int, nargs="+", help="sequence numbers of a dataset (default: all)"
+    )
+    p.add_argument(
+        "--method",
+        choices=("solver", "surrogate"),
+        default="solver",
+        help="forward model: the phase-field solver or the CRNN (default solver)",
+    )
+    p.add_argument(
+        "--model", type=Path, help="CRNN checkpoint folder (required with --method surrogate)"
+    )
+    p.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="add white Gaussian noise of this std to the observed frames (a noisy "
+        "micrograph) and tell the inference its level (default 0)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the --noise (default 0)")
+    p.add_argument(
+        "--bounds",
+        type=float,
+        nargs=2,
+        default=(0.0, 0.012),
+        metavar=("LOW", "HIGH"),
+        help="searched misfits as fractions, within [0, 0.05] (default 0 0.012, the paper's)",
+    )
+    p.add_argument("--scan", type=int, default=9, help="points of the coarse eta scan (default 9)")
+    p.add_argument(
+        "--batch-size", type=int, default=64, help="fields simulated together (default 64)"
+    )
+    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument("--out", type=Path, required=True, help="results file, .csv or .h5")
+    p.set_defaults(run=_run_infer)
+
+
+def _run_infer(args) -> None:
+    from .inverse import infer_dataset, write_results
+
+    net = None
+    if args.method == "surrogate":
+        if args.model is None:
+            raise ValueError("--method surrogate needs --model (a CRNN checkpoint folder)")
+        from .checkpoint import load_model
+
+        net = load_model(args.model, args.device or _default_device())
+    results = infer_dataset(
+        args.data,
+        frames=args.frames,
+        sequences=args.sequences,
+        method=args.method,
+        net=net,
+        noise=args.noise,
+        seed=args.seed,
+        eta_bounds=tuple(args.bounds),
+        n_scan=args.scan,
+        batch_size=args.batch_size,
+        device=args.device or _default_device(),
+    )
+    for i in range(len(results["index"])):
+        line = (
+            f"sequence {results['index'][i]}: eta = {results['eta'][i] * 100:.4f} "
+            f"+- {results['uncertainty'][i] * 100:.4f} %"
+        )
+        if np.isfinite(results["eta_true"][i]):
+            line += f" (true {results['eta_true'][i] * 100:.4f} %)"
+        if not results["separated"][i]:
+            line += (
+                " [no decomposition observed: mainly a bound, eta >~ "
+                f"{results['eta_spinodal'][i] * 100:.3g} %]"
+            )
+        print(line)
+    attrs = {
+        "data": str(args.data),
+        "frames": np.asarray(results["times"]),
+        "model": str(args.model) if args.model else None,
+        "eta_bounds": np.asarray(args.bounds),
+    }
+    write_results(args.out, results, attrs)
+    log.info("wrote %s", args.out)
+
+
 def _default_device() -> str:
     import torch
 
@@ -731,6 +881,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_bench,
         _add_presets,
         _add_book,
+        _add_infer,
     ):
         add(sub)
     return parser

@@ -582,8 +582,11 @@ class PhaseDiagram:
 
     Attributes:
         phi_mean, eta: the sequences' parameters [S].
-        nn_separated, pf_separated: phase separated (max φ - min φ > threshold) [S].
+        nn_separated, pf_separated: phase separated (max φ - min φ > threshold) [S]; a
+            diverged field (:func:`spinodal.metrics.has_diverged`) is not.
         threshold: the classification threshold (paper: 0.05).
+        nn_diverged: [S] the NN field has left the physical range: neither separated nor
+            homogeneous, it never agrees with the PF.
     """
 
     phi_mean: np.ndarray
@@ -591,24 +594,26 @@ class PhaseDiagram:
     nn_separated: np.ndarray
     pf_separated: np.ndarray
     threshold: float
+    nn_diverged: np.ndarray
 
     @property
     def counts(self) -> dict[str, int]:
         """Confusion counts: ``both_separated``, ``both_homogeneous``, ``nn_separated_only``
         (NN predicts separation, PF stays homogeneous) and ``nn_homogeneous_only`` (the
         reverse; the paper finds none)."""
-        nn, pf = self.nn_separated, self.pf_separated
+        nn, pf, ok = self.nn_separated, self.pf_separated, ~self.nn_diverged
         return {
             "both_separated": int((nn & pf).sum()),
-            "both_homogeneous": int((~nn & ~pf).sum()),
+            "both_homogeneous": int((~nn & ~pf & ok).sum()),
             "nn_separated_only": int((nn & ~pf).sum()),
-            "nn_homogeneous_only": int((~nn & pf).sum()),
+            "nn_homogeneous_only": int((~nn & pf & ok).sum()),
+            "nn_diverged": int(self.nn_diverged.sum()),
         }
 
     @property
     def agree(self) -> np.ndarray:
-        """[S] True where NN and PF classify alike."""
-        return self.nn_separated == self.pf_separated
+        """[S] True where NN and PF classify alike (never for a diverged NN field)."""
+        return (self.nn_separated == self.pf_separated) & ~self.nn_diverged
 
     @property
     def accuracy(self) -> float:
@@ -621,11 +626,12 @@ def phase_diagram(nn_frames, pf_frames, phi_mean, eta, threshold: float = 0.05) 
     (:func:`spinodal.metrics.is_phase_separated`) and compare them."""
     nn = metrics.is_phase_separated(nn_frames, threshold)
     pf = metrics.is_phase_separated(pf_frames, threshold)
-    return _diagram(nn, pf, phi_mean, eta, threshold)
+    return _diagram(nn, pf, phi_mean, eta, threshold, metrics.has_diverged(nn_frames))
 
 
-def _diagram(nn, pf, phi_mean, eta, threshold) -> PhaseDiagram:
+def _diagram(nn, pf, phi_mean, eta, threshold, nn_diverged) -> PhaseDiagram:
     nn, pf = np.atleast_1d(nn).astype(bool), np.atleast_1d(pf).astype(bool)
+    nn_diverged = np.atleast_1d(nn_diverged).astype(bool)
     phi_mean = np.atleast_1d(np.asarray(phi_mean, np.float64))
     eta = np.atleast_1d(np.asarray(eta, np.float64))
     if not (nn.shape == pf.shape == phi_mean.shape == eta.shape) or nn.ndim != 1:
@@ -633,7 +639,13 @@ def _diagram(nn, pf, phi_mean, eta, threshold) -> PhaseDiagram:
             f"need one classification per sequence: got NN {nn.shape}, PF {pf.shape}, "
             f"phi_mean {phi_mean.shape}, eta {eta.shape}"
         )
-    return PhaseDiagram(phi_mean, eta, nn, pf, float(threshold))
+    return PhaseDiagram(phi_mean, eta, nn & ~nn_diverged, pf, float(threshold), nn_diverged)
+
+
+def _classify(nn_contrast, pf_contrast, threshold) -> tuple[np.ndarray, ...]:
+    """(NN separated, PF separated, NN diverged) from stored contrasts max φ - min φ."""
+    diverged = metrics.exceeds_physical_range(nn_contrast)
+    return (nn_contrast > threshold) & ~diverged, pf_contrast > threshold, diverged
 
 
 def phase_diagram_from_evaluation(
@@ -644,15 +656,15 @@ def phase_diagram_from_evaluation(
 
     ``path`` is the results file and ``key`` the group, or ``path`` is the dict that
     :func:`read_evaluation` (or :meth:`spinodal.workspace.Workspace.evaluation`) returns and
-    ``key`` is omitted. A non-finite NN contrast (a diverged rollout) counts as not separated.
+    ``key`` is omitted. A diverged NN field (:func:`spinodal.metrics.exceeds_physical_range`
+    of its contrast) counts as diverged, neither separated nor homogeneous.
     """
     if isinstance(path, dict):
         last = path["nn/contrast"].shape[1] - 1
         if not 0 <= frame <= last:
             raise ValueError(f"frame must be in [0, {last}] for this evaluation, got {frame}")
-        nn = path["nn/contrast"][:, frame] > threshold
-        pf = path["pf/contrast"][:, frame] > threshold
-        return _diagram(nn, pf, path["phi_mean"], path["eta"], threshold)
+        classes = _classify(path["nn/contrast"][:, frame], path["pf/contrast"][:, frame], threshold)
+        return _diagram(*classes[:2], path["phi_mean"], path["eta"], threshold, classes[2])
     if key is None:
         raise ValueError("pass the group key with a results file path")
     with h5py.File(path, "r") as f:
@@ -662,9 +674,12 @@ def phase_diagram_from_evaluation(
         last = group["nn/contrast"].shape[1] - 1
         if not 0 <= frame <= last:
             raise ValueError(f"frame must be in [0, {last}] for {key}, got {frame}")
-        nn = group["nn/contrast"][:, frame] > threshold
-        pf = group["pf/contrast"][:, frame] > threshold
-        return _diagram(nn, pf, group["phi_mean"][...], group["eta"][...], threshold)
+        classes = _classify(
+            group["nn/contrast"][:, frame], group["pf/contrast"][:, frame], threshold
+        )
+        return _diagram(
+            *classes[:2], group["phi_mean"][...], group["eta"][...], threshold, classes[2]
+        )
 
 
 def amplitude_sensitivity(

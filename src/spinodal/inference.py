@@ -22,9 +22,10 @@ import torch
 
 from .arrays import as_field_batch, as_parameter
 from .checkpoint import load_model
+from .metrics import PHYSICAL_RANGE, has_diverged
 from .model import CRNN
 
-__all__ = ["rollout", "rollout_frames", "predict_to_file", "model_on"]
+__all__ = ["rollout", "rollout_frames", "predict_to_file", "model_on", "DivergenceWatch"]
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,27 @@ def _chunks(n: int, batch_size: int | None) -> list[slice]:
     return [slice(s, min(s + int(batch_size), n)) for s in range(0, n, int(batch_size))]
 
 
-def _warn_if_diverged(frame: torch.Tensor, offset: int) -> None:
-    finite = torch.isfinite(frame).flatten(1).all(dim=1)
-    if not bool(finite.all()):
-        bad = (torch.nonzero(~finite).flatten() + offset).tolist()
-        log.warning("the CRNN rollout of field(s) %s is no longer finite", bad)
+class DivergenceWatch:
+    """Watches the frames of a rollout with the project's divergence criterion
+    (:func:`spinodal.metrics.has_diverged`) and warns once per field, naming the time at which
+    it first left the physical range. ``first`` [B] holds that time in τ (-1: never)."""
+
+    def __init__(self, n_fields: int):
+        self.first = np.full(n_fields, -1, dtype=np.int64)
+
+    def see(self, fields: slice, time: int, frame: torch.Tensor) -> None:
+        """Record ``frame`` [b, H, W] of the fields ``fields`` at ``time`` τ."""
+        diverged = has_diverged(frame.float().cpu().numpy())
+        new = np.flatnonzero(diverged & (self.first[fields] < 0)) + fields.start
+        if len(new):
+            self.first[new] = time
+            log.warning(
+                "the CRNN rollout of field(s) %s left the physical range (max φ - min φ > %g "
+                "or not finite) at %dτ: the frames from there on are not physical",
+                new.tolist(),
+                PHYSICAL_RANGE,
+                time,
+            )
 
 
 def rollout(
@@ -133,13 +150,13 @@ def rollout(
     B, H, W = phi.shape
     out = torch.empty((B, n_frames // every + 1, H, W), dtype=phi.dtype)
     out[:, 0] = phi.cpu()
+    watch = DivergenceWatch(B)
     with torch.inference_mode():
         for chunk in _chunks(B, batch_size):
             frames = rollout_frames(model, phi[chunk], eta[chunk], n_frames, every)
             for i, frame in enumerate(frames, start=1):
                 out[chunk, i] = frame.cpu()
-            if n_frames:
-                _warn_if_diverged(out[chunk, -1], chunk.start)
+                watch.see(chunk, i * every, frame)
     result = out.numpy()
     return result if batched else result[0]
 
@@ -197,7 +214,9 @@ def predict_to_file(
     The file holds ``phi`` [B, n_frames // every + 1, N, N] float32 ([T'+1, N, N] for a single
     [N, N] field), frame 0 the initial state, and attributes ``eta`` (one per field), ``every``,
     ``n_frames``, ``init``, ``model`` (the checkpoint path), ``model_card`` (JSON),
-    ``device`` and ``spinodal_version``. Frames are streamed to disk as they are computed.
+    ``device``, ``spinodal_version`` and ``diverged_at`` (per field, the first recorded time in
+    τ at which the rollout left the physical range, -1 if it never did; a warning names it).
+    Frames are streamed to disk as they are computed.
     """
     from . import __version__
 
@@ -238,16 +257,17 @@ def predict_to_file(
                     dset[t] = data[0]
 
             write(slice(0, B), 0, phi)
+            watch = DivergenceWatch(B)
             with torch.inference_mode():
                 for chunk in _chunks(B, batch_size):
                     frames = rollout_frames(model, phi[chunk], eta_b[chunk], n_frames, every)
                     for i, frame in enumerate(frames, start=1):
                         write(chunk, i, frame)
-                    if n_frames:
-                        _warn_if_diverged(frame, chunk.start)
+                        watch.see(chunk, i * every, frame)
             f.attrs.update(
                 {
                     "eta": eta_values if batched else float(eta_values[0]),
+                    "diverged_at": watch.first if batched else int(watch.first[0]),
                     "every": every,
                     "n_frames": n_frames,
                     "init": str(init),

@@ -41,6 +41,7 @@ __all__ = [
     "contrast",
     "divergence_frame",
     "ensemble_summary",
+    "exceeds_physical_range",
     "has_diverged",
     "fractal_dimension",
     "interface_length",
@@ -282,10 +283,15 @@ def has_diverged(phi) -> np.ndarray:
     """The project's single divergence criterion, per field [...] bool: some value is not
     finite, or max φ - min φ exceeds :data:`PHYSICAL_RANGE`. Used by the evaluation, by
     ``spinodal predict``, by the training's stability check and by every chapter."""
-    phi = _fields(phi)
-    finite = np.isfinite(phi).all(axis=(-2, -1))
+    return exceeds_physical_range(contrast(phi))
+
+
+def exceeds_physical_range(contrasts) -> np.ndarray:
+    """:func:`has_diverged` from stored contrasts max φ - min φ [...] (NaN, as a non-finite
+    field gives, counts as diverged)."""
+    contrasts = np.asarray(contrasts, np.float64)
     with np.errstate(invalid="ignore"):
-        return ~finite | ~(contrast(phi) <= PHYSICAL_RANGE)
+        return ~(contrasts <= PHYSICAL_RANGE)
 
 
 def divergence_frame(frames) -> np.ndarray:

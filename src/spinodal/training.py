@@ -271,8 +271,14 @@ def train(
     device: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    compile: bool = False,
 ) -> list[dict]:
     """Train a CRNN on the dataset file ``data`` into the folder ``out``; returns the history.
+
+    ``compile`` runs :meth:`CRNN.step` through ``torch.compile``: 1.2× faster for training
+    at 64² on one CPU thread (``spinodal bench train``), after about a minute of compilation.
+    Compiled runs are deterministic too, but round differently from eager ones: a run resumed
+    with the other setting continues with round-off-level differences.
 
     Raises:
         FileExistsError: ``out`` holds a run and ``resume`` is False.
@@ -325,6 +331,7 @@ def train(
             world,
             resume,
             progress,
+            compile,
         )
     finally:
         ds.close()
@@ -359,6 +366,7 @@ def train_preset(
     device: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    compile: bool = False,
     **overrides,
 ) -> list[dict]:
     """Train the model of ``preset`` into ``out``, stage after stage (see :func:`stage_folders`);
@@ -379,13 +387,32 @@ def train_preset(
         else:
             if name is not None:
                 log.info("stage %d/%d (%s) into %s", number, len(folders), name, folder)
-            history = train(config, data, folder, device=device, resume=resume, progress=progress)
+            history = train(
+                config,
+                data,
+                folder,
+                device=device,
+                resume=resume,
+                progress=progress,
+                compile=compile,
+            )
         previous = folder
     return history
 
 
 def _fit(
-    config, train_set, val_set, physics, data_info, out, state_path, device, world, resume, progress
+    config,
+    train_set,
+    val_set,
+    physics,
+    data_info,
+    out,
+    state_path,
+    device,
+    world,
+    resume,
+    progress,
+    compile,
 ) -> list[dict]:
     T = train_set.n_frames
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
@@ -393,6 +420,8 @@ def _fit(
         model = CRNN(config.model).to(device)
     if config.init_from is not None and not (resume and state_path.exists()):
         _load_initial_weights(model, config)
+    if compile:
+        model.step = torch.compile(model.step)
     net = torch.nn.parallel.DistributedDataParallel(model) if world.active else model
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     history: list[dict] = []

@@ -1,0 +1,756 @@
+"""Reading the misfit from a microstructure: infer η from observed frames (an inverse problem).
+
+Given fields φ_obs(t_k) of a decomposing alloy observed at times t_0 < t_1 < ... < t_K (in τ),
+:func:`infer_misfit` finds the misfit η whose forward model, started from the first observed
+frame, reproduces the later ones best, in the least-squares sense
+
+    L(η) = 1/(K H W) Σ_{k=1..K} Σ_x ( φ_model(t_k - t_0; φ_obs(t_0), η) - φ_obs(t_k) )²,
+
+with the forward model either the phase-field solver (``method="solver"``, Eq. 8) or the
+trained CRNN surrogate (``method="surrogate"``, Sec. 2.3). The first observed frame is the
+initial state. When φ_0 itself is not observed (t_0 > 0) the unknown time since the quench is
+modelled by the dynamics being autonomous: Eq. 7 has no explicit time, so only the offsets
+t_k - t_0 enter and the solver's answer does not depend on t_0. The CRNN, whose hidden state
+carries the history, starts from the first observed frame with a fresh (zero) hidden state,
+as it starts from φ_0: an approximation the book measures (chapter 10).
+
+**The search.** A coarse scan of L over a uniform grid of η comes first, because L is flat
+near η = 0 (the solver depends on η only through η², Eq. 8, so dL/dη = 0 there) and can have
+several minima where patterns of different misfits resemble each other late in the coarsening.
+The best grid point and its neighbours bracket the minimum, which is then refined with a
+bounded 1-D optimiser from scipy rather than by gradient: scipy's
+:func:`scipy.optimize.elementwise.find_minimum` (Chandrupatla's bracketing method, scipy ≥
+1.15) is vectorized, so every iteration evaluates all sequences in one batched solver or CRNN
+call, and it needs no derivative, whereas autograd through the solver would have to keep (or
+recompute) 100 steps per τ of every field. Minima on the first or last grid point (and every
+sequence when scipy is older) are refined per sequence with
+:func:`scipy.optimize.minimize_scalar` (bounded Brent) between the bound and its neighbour.
+
+**The uncertainty.** With the residual r_k = φ_model(t_k; η̂) - φ_obs(t_k) and the sensitivity
+J_k = ∂φ_model(t_k)/∂η at η̂ (a central difference of two trajectories), the loss's
+Gauss-Newton curvature is L'' ≈ 2⟨J²⟩ (exact where the residual vanishes), and a Gauss-Newton
+step η̂ + Σ J r / Σ J² has the standard error (a sandwich estimator)
+
+    δη = sqrt( Σ_q Σ_{k,l} Ĵ_k(q)* Ĵ_l(q) C_kl(|q|) ) / ( H W Σ_{k,x} J_k(x)² ),
+
+which treats the residual as a stationary, isotropic random field: C_kl(|q|) is the average
+of r̂_k(q) r̂_l(q)* over the shell of wavenumbers |q| (its spectrum, and the correlation between
+frames k and l). For white noise of variance s² this is the textbook s / sqrt(Σ J²); a residual
+correlated in space (model error, noise propagated from the initial state) or in time (many
+frames) counts as fewer independent values. δη is infinite where J = 0 (η̂ = 0: η² has no
+slope there). It covers what the residual shows; an error the fit absorbs into η (e.g. from
+noise in the initial state) leaves no trace in r, and the book measures how often
+|η̂ - η| ≤ 2 δη.
+
+**Where only a bound can be read.** Above the spinodal misfit η_s(⟨φ⟩) of Eq. 9 the mixture
+does not decompose: the observed fluctuations only relax, and the data then say little more
+than η ≳ η_s. :class:`MisfitEstimate` flags such sequences (``separated`` is False for them)
+and reports η_s; η̂ there is still the minimum of L, set by the relaxation rate of the
+fluctuations, which depends on η only weakly.
+
+Misfits are fractions (0.006 = 0.6 %), times in τ (100 solver steps of δt = 0.01).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from scipy.optimize import minimize_scalar
+
+from .metrics import is_phase_separated
+from .solver import PhaseFieldModel
+
+__all__ = [
+    "ETA_LIMITS",
+    "Method",
+    "MisfitEstimate",
+    "infer_misfit",
+    "misfit_loss",
+    "wiener_filter",
+    "add_observation_noise",
+    "Observations",
+    "read_observations",
+    "infer_dataset",
+    "write_results",
+]
+
+log = logging.getLogger(__name__)
+
+Method = Literal["solver", "surrogate"]
+
+ETA_LIMITS = (0.0, 0.05)
+"""Misfits a search may cover (fractions): 0 to 5 %, four times the paper's range [0, 1.2 %].
+The solver's scheme is stable there; the surrogate was trained on [0, 1.2 %] only."""
+
+STEPS_PER_FRAME = 100  # one τ = 100 solver steps (Sec. 2.2)
+
+
+@dataclass(frozen=True)
+class MisfitEstimate:
+    """The misfits inferred from S observed sequences, and how well they are determined.
+
+    Attributes:
+        eta: the estimates η̂ [S] (fractions: 0.006 = 0.6 %).
+        uncertainty: one standard error δη [S] (Laplace approximation, see the module); inf
+            where the loss has no curvature at η̂.
+        loss: L(η̂) [S], the mean squared residual per observed pixel.
+        curvature: Gauss-Newton curvature L''(η̂) = 2⟨J²⟩ [S] (1 / fraction²).
+        at_bound: η̂ lies on a bound of the search [S]: the data prefer a misfit at or beyond it.
+        separated: the last observed frame is phase separated [S] (max φ - min φ > 0.05 after
+            noise filtering, Sec. 3.4); where False only a bound η ≳ ``eta_spinodal`` is read.
+        eta_spinodal: η_s(⟨φ⟩) of Eq. 9 for the observed mean composition [S] (NaN outside
+            the chemical spinodal, where no misfit lets the mixture decompose).
+        scan_eta: the coarse grid of misfits [m].
+        scan_loss: L on the grid [S, m] (inf where a surrogate rollout diverged).
+        times: the observed times [K + 1] (τ); the first is the initial state of the fit.
+        fitted: the fitted trajectory at ``times`` [S, K + 1, H, W] float32 (frame 0 is the
+            initial state used, after noise filtering).
+        method: ``"solver"`` or ``"surrogate"``.
+        evaluations: loss evaluations (forward runs) per sequence [S].
+        seconds: wall time of the whole inference (all S sequences).
+    """
+
+    eta: np.ndarray
+    uncertainty: np.ndarray
+    loss: np.ndarray
+    curvature: np.ndarray
+    at_bound: np.ndarray
+    separated: np.ndarray
+    eta_spinodal: np.ndarray
+    scan_eta: np.ndarray
+    scan_loss: np.ndarray
+    times: np.ndarray
+    fitted: np.ndarray
+    method: str
+    evaluations: np.ndarray
+    seconds: float
+
+    @property
+    def bound_only(self) -> np.ndarray:
+        """[S] True where no decomposition was observed: η̂ is then a weak estimate and the
+        data mainly bound η from below by ``eta_spinodal``."""
+        return ~self.separated
+
+    def to_dict(self, fitted: bool = False) -> dict[str, np.ndarray]:
+        """The fields as arrays (for :meth:`Workspace.cached` and files); ``fitted`` only if
+        asked (it is large)."""
+        out = {
+            f.name: np.asarray(getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "fitted" or fitted
+        }
+        out["method"] = np.asarray(self.method)
+        return out
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+def _as_observations(frames, times) -> tuple[np.ndarray, np.ndarray]:
+    """Validated frames [S, K+1, H, W] float32 and times [K+1] float64 (τ)."""
+    if isinstance(frames, list | tuple):
+        shapes = [tuple(np.shape(frame)) for frame in frames]
+        if len(set(shapes)) > 1:
+            odd = next(i for i, s in enumerate(shapes) if s != shapes[0])
+            raise ValueError(
+                f"frames have different sizes: frame {odd} is {shapes[odd]}, frame 0 {shapes[0]}"
+            )
+        frames = np.stack([_numpy(frame) for frame in frames], axis=-3)
+    array = _numpy(frames)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4:
+        raise ValueError(
+            f"frames must have shape [K, H, W] or [S, K, H, W], got {tuple(array.shape)}"
+        )
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if times.shape[0] != array.shape[1]:
+        raise ValueError(f"got {array.shape[1]} frames but {times.shape[0]} times {times.tolist()}")
+    if times.shape[0] < 2:
+        raise ValueError(f"need at least two observed frames, got times {times.tolist()}")
+    if not np.isfinite(times).all() or times[0] < 0:
+        raise ValueError(f"times must be finite and non-negative, got {times.tolist()}")
+    if not (np.diff(times) > 0).all():
+        raise ValueError(f"times must increase strictly, got {times.tolist()}")
+    offsets = times - times[0]
+    if not np.allclose(offsets, np.round(offsets), rtol=0, atol=1e-9):
+        raise ValueError(
+            f"times must be whole multiples of τ apart (frames), got {times.tolist()}"
+        )
+    if min(array.shape[-2:]) < 4:
+        raise ValueError(f"frames must be at least 4 x 4, got {array.shape[-2:]}")
+    bad = ~np.isfinite(array).all(axis=(-2, -1))
+    if bad.any():
+        s, k = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"frames hold NaN or inf values (sequence {s}, frame {k} at t = {times[k]:g}τ)"
+        )
+    return array.astype(np.float32, copy=False), times
+
+
+def _numpy(array) -> np.ndarray:
+    if isinstance(array, torch.Tensor):
+        return array.detach().cpu().numpy()
+    array = np.asarray(array)
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"frames must be numeric arrays, got dtype {array.dtype}")
+    return array
+
+
+def _check_bounds(eta_bounds) -> tuple[float, float]:
+    try:
+        low, high = (float(b) for b in eta_bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"eta_bounds must be (low, high), got {eta_bounds!r}") from None
+    lo, hi = ETA_LIMITS
+    if not (lo <= low < high <= hi):
+        raise ValueError(
+            f"eta_bounds must satisfy {lo:g} <= low < high <= {hi:g} (fractions), "
+            f"got ({low:g}, {high:g})"
+        )
+    return low, high
+
+
+# --- noise ---------------------------------------------------------------------------------
+
+
+def add_observation_noise(frames, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """``frames`` plus white Gaussian noise of standard deviation ``sigma`` on every pixel
+    (a noisy micrograph); float32, same shape. ``rng`` is an explicit generator."""
+    if not (math.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"sigma must be a non-negative finite number, got {sigma!r}")
+    frames = np.asarray(frames, dtype=np.float32)
+    return (frames + sigma * rng.standard_normal(frames.shape)).astype(np.float32)
+
+
+def _shell_index(H: int, W: int) -> np.ndarray:
+    """Integer wavenumber shell |k| of every mode of an H × W full FFT, [H * W]."""
+    ky = np.fft.fftfreq(H) * H
+    kx = np.fft.fftfreq(W) * W * (H / W)  # shells of equal |q| on rectangular grids
+    return np.rint(np.hypot(ky[:, None], kx[None, :])).astype(int).ravel()
+
+
+def _shells(H: int, W: int) -> list[np.ndarray]:
+    """The modes of each wavenumber shell (flat indices of a full FFT)."""
+    index = _shell_index(H, W)
+    return [np.flatnonzero(index == b) for b in range(index.max() + 1)]
+
+
+def wiener_filter(fields_, sigma: float) -> np.ndarray:
+    """Remove white noise of known standard deviation ``sigma`` from fields [..., H, W].
+
+    Each Fourier mode q is multiplied by S(|q|) / (S(|q|) + N σ²), N = H W, where the signal
+    power S is the field's power spectrum averaged over the shell of |q| (integer wavenumber
+    shells) minus the noise power N σ² (not below zero): modes where the pattern stands out of
+    the noise are kept, the others damped. The q = 0 mode (the mean composition) is kept
+    exactly. ``sigma = 0`` returns the fields unchanged (as float64).
+    """
+    array = np.asarray(fields_, dtype=np.float64)
+    if sigma == 0:
+        return array.copy()
+    H, W = array.shape[-2:]
+    shell = _shell_index(H, W)
+    counts = np.bincount(shell)
+    flat = array.reshape(-1, H, W)
+    hat = np.fft.fft2(flat)
+    power = (np.abs(hat) ** 2).reshape(len(flat), -1)
+    noise = sigma**2 * H * W
+    out = np.empty_like(flat)
+    for i in range(len(flat)):
+        mean_power = np.bincount(shell, weights=power[i], minlength=len(counts)) / counts
+        signal = np.maximum(mean_power - noise, 0.0)
+        gain = (signal / (signal + noise))[shell].reshape(H, W)
+        gain[0, 0] = 1.0
+        out[i] = np.fft.ifft2(hat[i] * gain).real
+    return out.reshape(array.shape)
+
+
+# --- the loss ------------------------------------------------------------------------------
+
+
+class _Objective:
+    """L(η) for chosen sequences and misfits, evaluated in batches of forward runs.
+
+    Args:
+        start: initial states [S, H, W] (torch, on the computing device).
+        targets: observed frames after the start [S, K, H, W] (same device).
+        offsets: their times after the start, whole τ [K], increasing.
+        method, net, model: the forward model.
+        batch_size: fields integrated or rolled out together.
+    """
+
+    def __init__(self, start, targets, offsets, method, net, model, batch_size):
+        self.start, self.targets = start, targets
+        self.offsets = [int(o) for o in offsets]
+        self.method, self.net, self.model = method, net, model
+        self.batch_size = batch_size
+        self.evaluations = np.zeros(start.shape[0], dtype=np.int64)
+
+    def _frames(self, phi0: torch.Tensor, eta: torch.Tensor):
+        """Yield (k, frame [b, H, W]) at the observed offsets."""
+        wanted = {offset: k for k, offset in enumerate(self.offsets)}
+        n_frames = self.offsets[-1]
+        if self.method == "solver":
+            frames = self.model.frames(
+                phi0, eta, n_frames, steps_per_frame=STEPS_PER_FRAME, dtype=phi0.dtype
+            )
+        else:
+            from .inference import rollout_frames
+
+            frames = rollout_frames(self.net, phi0, eta.to(phi0.dtype), n_frames)
+        with torch.inference_mode():
+            for t, frame in enumerate(frames, start=1):
+                if t in wanted:
+                    yield wanted[t], frame
+
+    def run(self, sequences, etas, keep: bool = False):
+        """Losses [n] (float64 numpy, inf where a rollout diverged) and, if ``keep``, the
+        trajectories at the observed offsets [n, K, H, W] (torch, CPU)."""
+        sequences = np.asarray(sequences, dtype=np.int64).reshape(-1)
+        etas = np.asarray(etas, dtype=np.float64).reshape(-1)
+        np.add.at(self.evaluations, sequences, 1)
+        losses = np.empty(len(sequences))
+        kept = []
+        for start in range(0, len(sequences), self.batch_size):
+            chunk = slice(start, start + self.batch_size)
+            index = torch.as_tensor(sequences[chunk], device=self.start.device)
+            eta = torch.as_tensor(etas[chunk], dtype=torch.float64, device=self.start.device)
+            squared = torch.zeros(len(index), dtype=torch.float64, device=self.start.device)
+            frames = []
+            for k, frame in self._frames(self.start[index], eta):
+                error = (frame - self.targets[index, k]).double()
+                squared += error.square().mean(dim=(-2, -1))
+                if keep:
+                    frames.append(frame.cpu())
+            loss = (squared / len(self.offsets)).cpu().numpy()
+            losses[chunk] = np.where(np.isfinite(loss), loss, np.inf)
+            if keep:
+                kept.append(torch.stack(frames, dim=1))
+        return (losses, torch.cat(kept)) if keep else losses
+
+
+def _prepare(frames, times, method, net, model, observation_noise, device, batch_size):
+    if method not in ("solver", "surrogate"):
+        raise ValueError(f"method must be 'solver' or 'surrogate', got {method!r}")
+    if method == "surrogate" and net is None:
+        raise ValueError("method 'surrogate' needs the trained CRNN: pass net=load_model(...)")
+    if observation_noise is not None and not (
+        math.isfinite(observation_noise) and observation_noise >= 0
+    ):
+        raise ValueError(
+            f"observation_noise must be None or a non-negative number, got {observation_noise!r}"
+        )
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    observed, times = _as_observations(frames, times)
+    start = observed[:, 0]
+    if observation_noise:
+        start = wiener_filter(start, observation_noise)
+    if method == "surrogate":
+        from .inference import model_on
+
+        net = model_on(net, device)
+        device = next(net.parameters()).device
+    device = torch.device(device or "cpu")
+    objective = _Objective(
+        torch.as_tensor(start, dtype=torch.float32, device=device),
+        torch.as_tensor(observed[:, 1:], device=device),
+        times[1:] - times[0],
+        method,
+        net,
+        model or PhaseFieldModel(),
+        int(batch_size),
+    )
+    return objective, observed, times
+
+
+def misfit_loss(
+    frames,
+    times,
+    etas,
+    *,
+    method: Method = "solver",
+    net=None,
+    model: PhaseFieldModel | None = None,
+    observation_noise: float | None = None,
+    device: str | torch.device | None = None,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """The loss L(η) of the module docstring on a grid of misfits: the profile [S, m].
+
+    Args:
+        frames, times, method, net, model, observation_noise, device, batch_size: as in
+            :func:`infer_misfit`.
+        etas: misfits [m] (fractions), the same for every sequence.
+
+    Returns:
+        L [S, m] (mean squared residual per observed pixel; inf where a rollout diverged).
+    """
+    objective, observed, _ = _prepare(
+        frames, times, method, net, model, observation_noise, device, batch_size
+    )
+    etas = np.asarray(etas, dtype=np.float64).reshape(-1)
+    if not np.isfinite(etas).all():
+        raise ValueError(f"etas must be finite, got {etas.tolist()}")
+    S = len(observed)
+    return objective.run(np.repeat(np.arange(S), len(etas)), np.tile(etas, S)).reshape(S, -1)
+
+
+# --- the search ----------------------------------------------------------------------------
+
+
+def _refine(objective: _Objective, grid: np.ndarray, scan: np.ndarray, xatol: float):
+    """η̂ [S] from the scan: Chandrupatla (batched) inside the grid, bounded Brent on its ends."""
+    S, m = scan.shape
+    best = np.argmin(scan, axis=1)
+    eta = grid[best].copy()
+    interior = (best > 0) & (best < m - 1)
+    try:
+        from scipy.optimize.elementwise import find_minimum
+    except ImportError:  # scipy < 1.15: every sequence is refined on its own
+        find_minimum = None
+        interior[:] = False
+    inside = np.flatnonzero(interior)
+    if len(inside):
+        k = best[inside]
+
+        def loss(x, which):
+            return objective.run(np.rint(which).astype(np.int64), x)
+
+        result = find_minimum(
+            loss,
+            (grid[k - 1], grid[k], grid[k + 1]),
+            args=(inside.astype(np.float64),),
+            tolerances=dict(xatol=xatol, xrtol=0.0),
+            maxiter=50,
+        )
+        eta[inside] = np.where(np.isfinite(result.x), result.x, grid[k])
+    for s in np.flatnonzero(~interior):
+        k = best[s]
+        low, high = grid[max(k - 1, 0)], grid[min(k + 1, m - 1)]
+        result = minimize_scalar(
+            lambda x, s=s: float(objective.run([s], [x])[0]),
+            bounds=(low, high),
+            method="bounded",
+            options={"xatol": xatol},
+        )
+        # bounded Brent never evaluates the interval's ends: take a grid end if it is better
+        candidates = [(float(result.fun), float(result.x)), (float(scan[s, k]), float(grid[k]))]
+        eta[s] = min(candidates)[1]
+    return eta
+
+
+def _standard_error(sensitivity: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """δη [S] of the sandwich estimator (module docstring) from J and r, both [S, K, H, W]."""
+    S, K, H, W = residual.shape
+    shells = _shells(H, W)
+    out = np.empty(S)
+    for s in range(S):
+        J = np.fft.fft2(sensitivity[s]).reshape(K, -1)
+        r = np.fft.fft2(residual[s]).reshape(K, -1)
+        variance = 0.0
+        for modes in shells:
+            r_b, J_b = r[:, modes], J[:, modes]
+            covariance = r_b @ r_b.conj().T / len(modes)  # [K, K] between frames
+            variance += np.einsum("kl,lk->", covariance, J_b @ J_b.conj().T).real
+        information = float((sensitivity[s] ** 2).sum())
+        spread = math.sqrt(max(variance, 0.0)) / (H * W)
+        out[s] = spread / information if information > 0 else np.inf
+    return out
+
+
+def infer_misfit(
+    frames,
+    times,
+    *,
+    method: Method = "solver",
+    net=None,
+    eta_bounds: tuple[float, float] = (0.0, 0.012),
+    observation_noise: float | None = None,
+    n_scan: int = 9,
+    xatol: float = 1e-5,
+    model: PhaseFieldModel | None = None,
+    device: str | torch.device | None = None,
+    batch_size: int = 64,
+) -> MisfitEstimate:
+    """Infer the misfit η of S sequences from frames observed at given times.
+
+    Coarse scan of the loss, bracketed refinement by scipy, Laplace uncertainty: see the module
+    docstring for the loss, the choices and the approximations.
+
+    Args:
+        frames: observed fields [K+1, H, W] (one sequence) or [S, K+1, H, W], numpy or torch,
+            or a list of K+1 arrays [H, W] or [S, H, W]; the first is the initial state of the
+            fit (φ_0 if observed).
+        times: the observation times [K+1] in τ, non-negative, strictly increasing, whole
+            multiples of τ apart (the CRNN steps by τ); shared by all sequences.
+        method: ``"solver"`` (the phase-field model of Eq. 8) or ``"surrogate"`` (the CRNN).
+        net: the trained CRNN (:func:`spinodal.load_model`), required for ``"surrogate"``.
+        eta_bounds: the searched misfits (fractions), within :data:`ETA_LIMITS`; default the
+            paper's range [0, 1.2 %].
+        observation_noise: standard deviation σ of white noise on the observed φ, if known:
+            the initial state is then cleaned with :func:`wiener_filter` before the forward
+            runs (noise in the unstable band would otherwise be amplified by the dynamics).
+            None: the frames are taken as they are.
+        n_scan: points of the coarse uniform grid over ``eta_bounds`` (≥ 3).
+        xatol: absolute tolerance of the refinement (fraction; 1e-5 = 0.001 %).
+        model: the solver constants (default: the paper's; use the dataset's ``model``).
+        device: where to compute (default: the CPU for the solver, the network's device for the
+            surrogate).
+        batch_size: fields integrated or rolled out together.
+
+    Returns:
+        a :class:`MisfitEstimate` with arrays over the S sequences (S = 1 for one sequence).
+
+    Raises:
+        ValueError: frames of different sizes, wrong shapes, NaN or inf frames, times not
+            increasing, bounds outside [0, 0.05], a bad method, option or count.
+    """
+    low, high = _check_bounds(eta_bounds)
+    if isinstance(n_scan, bool) or int(n_scan) != n_scan or n_scan < 3:
+        raise ValueError(f"n_scan must be an integer >= 3, got {n_scan!r}")
+    if not (math.isfinite(xatol) and 0 < xatol < high - low):
+        raise ValueError(f"xatol must be positive and below the bounds' width, got {xatol!r}")
+    if method == "surrogate" and high > 0.012 + 1e-12:
+        log.warning("the surrogate was trained on η in [0, 1.2 %%]; searching up to %g", high)
+    began = time.perf_counter()
+    objective, observed, times = _prepare(
+        frames, times, method, net, model, observation_noise, device, batch_size
+    )
+    S = len(observed)
+    grid = np.linspace(low, high, int(n_scan))
+    scan = objective.run(np.repeat(np.arange(S), len(grid)), np.tile(grid, S)).reshape(S, -1)
+    eta = _refine(objective, grid, scan, xatol)
+
+    # sensitivity and fitted trajectory from two runs a step 2δ apart around η̂
+    delta = max(xatol, 1e-3 * (high - low))
+    lower = np.clip(eta - delta, low, high - 2 * delta)
+    _, runs = objective.run(np.tile(np.arange(S), 2), np.concatenate([lower, lower + 2 * delta]), True)
+    minus, plus = runs[:S].double().numpy(), runs[S:].double().numpy()
+    fitted = 0.5 * (minus + plus)
+    sensitivity = (plus - minus) / (2 * delta)
+    residual = fitted - observed[:, 1:]
+    loss = np.mean(residual**2, axis=(1, 2, 3))
+    curvature = 2 * np.mean(sensitivity**2, axis=(1, 2, 3))
+    uncertainty = _standard_error(sensitivity, residual)
+
+    start = objective.start.cpu().numpy()
+    last = wiener_filter(observed[:, -1], observation_noise) if observation_noise else None
+    last = observed[:, -1] if last is None else last
+    phi_mean = start.mean(axis=(-2, -1), dtype=np.float64)
+    estimate = MisfitEstimate(
+        eta=eta,
+        uncertainty=uncertainty,
+        loss=loss,
+        curvature=curvature,
+        at_bound=(eta <= low + xatol) | (eta >= high - xatol),
+        separated=is_phase_separated(last),
+        eta_spinodal=(model or PhaseFieldModel()).spinodal_misfit(phi_mean),
+        scan_eta=grid,
+        scan_loss=scan,
+        times=times,
+        fitted=np.concatenate([start[:, None], fitted], axis=1).astype(np.float32),
+        method=method,
+        evaluations=objective.evaluations.copy(),
+        seconds=time.perf_counter() - began,
+    )
+    log.info(
+        "inferred η of %d sequence(s) with the %s in %.3g s (%.3g loss evaluations each)",
+        S,
+        method,
+        estimate.seconds,
+        estimate.evaluations.mean(),
+    )
+    return estimate
+
+
+# --- datasets and files ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Frames read from a file for :func:`infer_misfit`.
+
+    Attributes:
+        frames: [S, K+1, H, W] float32. times: [K+1] (τ). index: sequence numbers [S].
+        eta: the true misfits [S] (NaN where the file does not say). phi_mean: ⟨φ⟩ [S].
+        model: the solver constants the file was made with.
+    """
+
+    frames: np.ndarray
+    times: np.ndarray
+    index: np.ndarray
+    eta: np.ndarray
+    phi_mean: np.ndarray
+    model: PhaseFieldModel
+
+
+def read_observations(
+    path: str | Path, frames: Sequence[int] | None = None, sequences: Sequence[int] | None = None
+) -> Observations:
+    """Observed frames from a dataset file (:mod:`spinodal.datasets`) or a ``spinodal
+    simulate`` trajectory (one sequence, ``phi`` [T+1, N, N] with an ``eta`` attribute).
+
+    Args:
+        path: the HDF5 file.
+        frames: frame numbers to observe (times in τ, since frames are τ apart); default all.
+        sequences: sequence numbers (dataset files only); default all.
+    """
+    import json
+
+    import h5py
+
+    from .datasets import open_dataset
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    with h5py.File(path, "r") as f:
+        is_dataset = "schema" in f.attrs
+        if not is_dataset:
+            if "phi" not in f or f["phi"].ndim != 3:
+                raise ValueError(
+                    f"{path} is neither a spinodal dataset nor a trajectory with phi [T+1, N, N]"
+                )
+            total = f["phi"].shape[0] - 1
+            wanted = _frame_list(frames, total, path)
+            data = f["phi"][: wanted[-1] + 1][wanted][None]
+            eta = np.array([float(f.attrs.get("eta", np.nan))])
+            model_json = f.attrs.get("model")
+            model = PhaseFieldModel.from_dict(json.loads(model_json)) if model_json else None
+            index = np.array([0])
+    if not is_dataset:
+        if sequences is not None and list(sequences) != [0]:
+            raise ValueError(f"{path} holds one trajectory: only sequence 0 exists")
+        return Observations(
+            data.astype(np.float32),
+            np.asarray(wanted, dtype=np.float64),
+            index,
+            eta,
+            data[:, 0].mean(axis=(-2, -1), dtype=np.float64),
+            model or PhaseFieldModel(),
+        )
+    with open_dataset(path) as ds:
+        wanted = _frame_list(frames, ds.n_frames, path)
+        index = np.arange(len(ds)) if sequences is None else np.asarray(sequences, dtype=int)
+        if len(index) == 0 or index.min() < 0 or index.max() >= len(ds):
+            raise ValueError(f"sequences must be in [0, {len(ds) - 1}], got {index.tolist()}")
+        data = ds.read(index, slice(0, wanted[-1] + 1))[:, wanted]
+        return Observations(
+            data,
+            np.asarray(wanted, dtype=np.float64),
+            index,
+            ds.eta[index].astype(np.float64),
+            ds.phi_mean[index].astype(np.float64),
+            ds.model,
+        )
+
+
+def _frame_list(frames, total: int, path: Path) -> list[int]:
+    wanted = list(range(total + 1)) if frames is None else [int(f) for f in frames]
+    if not wanted or min(wanted) < 0 or max(wanted) > total:
+        raise ValueError(f"frames must be in [0, {total}] for {path}, got {wanted}")
+    return wanted
+
+
+def infer_dataset(
+    path: str | Path,
+    *,
+    frames: Sequence[int] | None = None,
+    sequences: Sequence[int] | None = None,
+    method: Method = "solver",
+    net=None,
+    noise: float = 0.0,
+    seed: int = 0,
+    **options,
+) -> dict[str, np.ndarray]:
+    """Infer η for sequences of a file, optionally with synthetic observation noise.
+
+    Args:
+        path, frames, sequences: what to observe (:func:`read_observations`).
+        method, net: the forward model (:func:`infer_misfit`).
+        noise: σ of white Gaussian noise added to every observed frame (a noisy micrograph,
+            drawn from ``np.random.default_rng(seed)``); the inference is told σ.
+        options: further arguments of :func:`infer_misfit` (``eta_bounds``, ``n_scan``, ...).
+
+    Returns:
+        :meth:`MisfitEstimate.to_dict` plus ``index``, ``eta_true`` and ``phi_mean`` [S] and
+        ``noise`` (0-d): a table of results, one row per sequence.
+    """
+    observed = read_observations(path, frames, sequences)
+    data = observed.frames
+    if noise:
+        data = add_observation_noise(data, noise, np.random.default_rng(seed))
+    estimate = infer_misfit(
+        data,
+        observed.times,
+        method=method,
+        net=net,
+        observation_noise=noise or None,
+        model=observed.model,
+        **options,
+    )
+    return {
+        **estimate.to_dict(),
+        "index": observed.index,
+        "eta_true": observed.eta,
+        "phi_mean": observed.phi_mean,
+        "noise": np.asarray(float(noise)),
+    }
+
+
+#: Per-sequence columns of :func:`write_results` (CSV and HDF5).
+RESULT_COLUMNS = (
+    "index",
+    "eta_true",
+    "phi_mean",
+    "eta",
+    "uncertainty",
+    "loss",
+    "at_bound",
+    "separated",
+    "eta_spinodal",
+    "evaluations",
+)
+
+
+def write_results(path: str | Path, results: dict, attrs: dict | None = None) -> Path:
+    """Write a table of :func:`infer_dataset` to ``.csv`` (the per-sequence columns
+    :data:`RESULT_COLUMNS`) or ``.h5`` (those columns, ``scan_eta`` [m], ``scan_loss`` [S, m]
+    and ``times`` as datasets, ``attrs`` and the method as attributes)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".h5", ".hdf5"):
+        raise ValueError(f"results go to a .csv or .h5 file, got {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if suffix == ".csv":
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(RESULT_COLUMNS)
+            for row in zip(*(np.asarray(results[c]).tolist() for c in RESULT_COLUMNS), strict=True):
+                writer.writerow(row)
+    else:
+        import h5py
+
+        from . import __version__
+
+        with h5py.File(tmp, "w") as f:
+            for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):
+                f.create_dataset(name, data=np.asarray(results[name]))
+            f.attrs.update({k: v for k, v in (attrs or {}).items() if v is not None})
+            f.attrs["method"] = str(results["method"])
+            f.attrs["noise"] = float(results["noise"])
+            f.attrs["seconds"] = float(results["seconds"])
+            f.attrs["spinodal_version"] = __version__
+    tmp.replace(path)
+    return path
