@@ -148,3 +148,22 @@ def test_one_divergence_criterion():
     assert is_phase_separated(frames[0, 0]) and not is_phase_separated(frames[1, 3])
     with pytest.raises(ValueError, match="T, H, W"):
         divergence_frame(np.zeros((8, 8)))
+
+
+def test_a_derived_checkpoint_keeps_the_weights_and_changes_the_output(tmp_path):
+    from spinodal.checkpoint import derive_checkpoint, load_model, read_card, save_checkpoint
+
+    torch.manual_seed(3)
+    plain = CRNN(ModelConfig(hidden_channels=4, kernel_size=3))
+    save_checkpoint(tmp_path / "plain", plain, {"preset": "tiny"})
+    derive_checkpoint(tmp_path / "plain", tmp_path / "filtered", implicit_damping=5.0)
+    filtered = load_model(tmp_path / "filtered")
+    assert filtered.config.implicit_damping == 5.0
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(plain.state_dict().values(), filtered.state_dict().values(), strict=True)
+    )
+    card = read_card(tmp_path / "filtered")
+    assert card["preset"] == "tiny" and card["derived_from"]["changes"] == {"implicit_damping": 5.0}
+    with pytest.raises(ValueError, match="alter the weights"):
+        derive_checkpoint(tmp_path / "plain", tmp_path / "wide", hidden_channels=8)

@@ -187,7 +187,7 @@ def _staged_preset():
         hidden_channels=4,
         kernel_size=3,
         stages=(
-            TrainingStage("first", epochs=1, frames=2, curriculum_epochs=0),
+            TrainingStage("first", epochs=1, frames=2, curriculum_epochs=0, implicit_damping=0.0),
             TrainingStage("second", epochs=2, implicit_damping=5.0, stability_frames=6),
         ),
     )

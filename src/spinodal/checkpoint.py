@@ -23,6 +23,7 @@ __all__ = [
     "read_card",
     "load_model",
     "training_stages",
+    "derive_checkpoint",
 ]
 
 MODEL_FILE = "model.pt"
@@ -85,6 +86,27 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
         ) from None
     model.card = card
     return model.to(device or "cpu").eval()
+
+
+def derive_checkpoint(source: str | Path, out: str | Path, **changes) -> Path:
+    """A checkpoint folder ``out`` with the weights of ``source`` and its architecture changed
+    by ``changes`` (fields of :class:`~spinodal.model.ModelConfig` that carry no weights, e.g.
+    ``implicit_damping=5.0``: the semi-implicit output applied to a model trained without it).
+    The card keeps the source's training record and names the source and the changes under
+    ``derived_from``. Returns ``out``."""
+    source, out = Path(source), Path(out)
+    model = load_model(source)
+    changed = ModelConfig.from_dict({**model.config.to_dict(), **changes})
+    derived = CRNN(changed)
+    try:
+        derived.load_state_dict(model.state_dict())
+    except RuntimeError as error:
+        raise ValueError(
+            f"changes {changes} alter the weights of {source}: {str(error).splitlines()[0]}"
+        ) from None
+    card = {k: v for k, v in model.card.items() if k != "model_config"}
+    card["derived_from"] = {"path": str(source), "changes": changes}
+    return save_checkpoint(out, derived, card)
 
 
 def training_stages(path: str | Path) -> list[dict]:

@@ -28,6 +28,8 @@ __all__ = [
     "animation_html",
     "MEAN_PROPERTIES",
     "plot_mean_properties",
+    "plot_mode_gain",
+    "plot_spectra",
 ]
 
 PHASE_CMAP = "RdBu_r"
@@ -409,4 +411,59 @@ def plot_mean_properties(evaluation: dict, names=tuple(MEAN_PROPERTIES), *, axes
             ax.set_ylim(lo - margin, hi + margin)
         ax.set_title(MEAN_PROPERTIES.get(name, name), fontsize="medium")
     axes[0].legend(fontsize="small")
+    return fig
+
+
+def plot_mode_gain(gains: dict, axes=None):
+    """Per-τ gain of Fourier modes about uniform states (:func:`spinodal.stability.mode_gain`):
+    one panel per state (⟨φ⟩, η), a line per network (``gains``: label → ModeGain, all of the
+    same states) and the solver's |g(q)|^(steps per τ) of Eq. 8 as the yardstick; the
+    grid-scale band (wavelength ≤ 4) is shaded."""
+    from .stability import GRID_SCALE_WAVELENGTH
+
+    first = next(iter(gains.values()))
+    n = len(first.phi_mean)
+    if axes is None:
+        fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    floor = 1e-3  # gains below this are drawn at the bottom of the panel
+    for k, ax in enumerate(axes):
+        ax.axvspan(first.wavelength.min() * 0.9, GRID_SCALE_WAVELENGTH, color="0.9", zorder=0)
+        ax.plot(
+            first.wavelength,
+            np.clip(np.abs(first.theory[k]), floor, None),
+            "k--",
+            label="solver (Eq. 8), |g|^100",
+        )
+        for label, gain in gains.items():
+            ax.plot(gain.wavelength, np.clip(gain.network[k], floor, None), ".-", label=label)
+        ax.axhline(1, color="0.5", lw=0.8)
+        ax.set(
+            xscale="log",
+            yscale="log",
+            ylim=(floor * 0.8, None),
+            xlabel="wavelength (grid spacings)",
+            title=f"⟨φ⟩ = {first.phi_mean[k]:.2f}, η = {first.eta[k] * 100:.2g} %",
+        )
+    axes[0].set_ylabel("gain per τ")
+    axes[-1].legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
+    """Shell-averaged power spectra (:func:`spinodal.stability.radial_spectrum`), one line per
+    entry of ``spectra`` (label → [n_shells] power), on log axes; the grid-scale band
+    (|k| ≥ 1/4) is shaded."""
+    from .stability import GRID_SCALE_WAVELENGTH
+
+    fig, ax = _axes(ax)
+    ax.axvspan(1 / GRID_SCALE_WAVELENGTH, shells.max() * 1.05, color="0.9", zorder=0)
+    for label, power in spectra.items():
+        ax.plot(shells, power, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="|k| (cycles per grid spacing)", ylabel="power")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
     return fig

@@ -143,6 +143,55 @@ class Workspace:
         """The CRNN of :meth:`model_path`, loaded on this workspace's device."""
         return load_model(self.model_path(), self.device)
 
+    def derived_model(self, source: str | Path, **changes) -> Path:
+        """``source``'s weights with weight-free architecture ``changes`` (e.g.
+        ``implicit_damping=5.0``), as a checkpoint folder ``models/derived-HASH`` (made once;
+        see :func:`~spinodal.checkpoint.derive_checkpoint`)."""
+        from .checkpoint import derive_checkpoint
+
+        key = stable_hash({"source": self.model_identity(source), "changes": changes})
+        out = self.dir / "models" / f"derived-{key[:8]}"
+        if not (out / CARD_FILE).is_file():
+            derive_checkpoint(source, out, **changes)
+        return out
+
+    def cure_models(self) -> dict[str, Path]:
+        """The networks that isolate the semi-implicit output (the cure of the long-rollout
+        instability), label → checkpoint folder, last this workspace's model. If that model was
+        fine-tuned with the filter from a stage trained without it: the stage as trained, the
+        stage's weights with the filter switched on (no retraining), and the model; otherwise
+        the model with its filter switched off or on, and the model."""
+        from .checkpoint import training_stages
+
+        final = self.model_path()
+        beta = read_card(final)["model_config"].get("implicit_damping", 0.0)
+        plain = next(
+            (
+                Path(stage["path"])
+                for stage in reversed(training_stages(final)[:-1])
+                if not read_card(stage["path"])["model_config"].get("implicit_damping", 0.0)
+            ),
+            None,
+        )
+        if beta and plain is not None:
+            models = {
+                f"{plain.name}: trained with Eq. 10 (β = 0)": plain,
+                f"{plain.name} + filter (β = {beta:g}), no retraining": self.derived_model(
+                    plain, implicit_damping=beta
+                ),
+            }
+        elif beta:
+            models = {
+                "this model, filter off (β = 0)": self.derived_model(final, implicit_damping=0.0)
+            }
+        else:
+            models = {
+                "this model + filter (β = 5), no retraining": self.derived_model(
+                    final, implicit_damping=5.0
+                )
+            }
+        return {**models, f"this model (β = {beta:g})": final}
+
     def ablation_model(self, variant: str) -> Path:
         """The checkpoint of an ablation variant (:data:`ABLATIONS`), trained on first request
         with the preset's :class:`~spinodal.presets.AblationRecipe`."""
@@ -206,12 +255,14 @@ class Workspace:
     # --- anything else ---------------------------------------------------------------------
 
     def model_identity(self, model: str | Path | None = None) -> str:
-        """A short hash of a checkpoint's weights file (default :meth:`model_path`): put it in
-        the ``key`` of :meth:`cached` results that depend on the model."""
+        """A short hash of a checkpoint's weights file and its architecture (default
+        :meth:`model_path`; two folders with the same weights but a different output filter
+        differ): put it in the ``key`` of :meth:`cached` results that depend on the model."""
         from .training import file_hash
 
         model = Path(model) if model is not None else self.model_path()
-        return file_hash(model / MODEL_FILE)
+        architecture = read_card(model).get("model_config", {})
+        return stable_hash({"weights": file_hash(model / MODEL_FILE), "model": architecture})
 
     def cached(
         self, name: str, compute: Callable[[], dict[str, np.ndarray]], **key
