@@ -186,3 +186,24 @@ def test_evaluate_preset_fills_the_workspace_the_book_reads(tmp_path, monkeypatc
     assert main(["evaluate", "--preset", "tiny", "--quiet"]) == 0
     assert main(["evaluate", "--preset", "tiny", "--out", str(tmp_path / "x.h5")]) == 2
     assert "not both" in caplog.text
+
+
+def test_stability_and_train_bench_commands_report(tmp_path, capsys):
+    import torch
+
+    from spinodal.checkpoint import save_checkpoint
+    from spinodal.model import CRNN, ModelConfig
+
+    torch.manual_seed(0)
+    net = CRNN(ModelConfig(hidden_channels=2, kernel_size=3, implicit_damping=5.0))
+    save_checkpoint(tmp_path / "net", net, {"preset": "tiny"})
+    args = ["stability", "--model", str(tmp_path / "net"), "--frames", "3", "--fresh", "16"]
+    assert main([*args, "--fresh-count", "2", "--truth-frames", "2", "--device", "cpu"]) == 0
+    report = capsys.readouterr().out
+    assert "fresh Perlin states (2 × 16²)" in report and "left the physical range: " in report
+    assert "median MAE at   2τ" not in report  # 2τ is not one of the quoted times
+    assert "grid-scale gain per τ" in report
+    bench = ["bench", "train", "--sizes", "16", "--threads", "1", "--frames", "2", "--batch", "1"]
+    assert main([*bench, "--variants", "channels_last"]) == 0
+    table = capsys.readouterr().out
+    assert "float32" in table and "channels_last" in table and "1.00x" in table

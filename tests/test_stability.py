@@ -167,3 +167,28 @@ def test_a_derived_checkpoint_keeps_the_weights_and_changes_the_output(tmp_path)
     assert card["preset"] == "tiny" and card["derived_from"]["changes"] == {"implicit_damping": 5.0}
     with pytest.raises(ValueError, match="alter the weights"):
         derive_checkpoint(tmp_path / "plain", tmp_path / "wide", hidden_channels=8)
+
+
+def test_check_rollouts_watches_divergence_drift_and_error():
+    from spinodal.stability import check_rollouts, fresh_initial_states
+
+    class Doubler(CRNN):  # doubles every deviation from the mean per step: mass is kept
+        def step(self, phi, hidden, eta):
+            return 2 * phi - phi.mean(dim=(-2, -1), keepdim=True), hidden
+
+    net = Doubler(ModelConfig(hidden_channels=2, kernel_size=3))
+    phi0 = np.full((3, 8, 8), 0.5, np.float32)
+    phi0[0, 0, 0], phi0[1, 0, 0] = 0.7, 0.52  # contrasts 0.2 and 0.02: out of range at 3τ, 7τ
+    truth = np.repeat(phi0[:, None], 6, axis=1)  # a "truth" that never changes, to 5τ
+    check = check_rollouts(net, phi0, 0.006, 8, truth=truth, times=(1, 5, 50))
+    np.testing.assert_array_equal(check.diverged_at, [3, 7, -1])
+    assert check.mass_drift.max() < 1e-6 and check.n_diverged == 2
+    assert sorted(check.mae) == [1, 5]  # 50τ is beyond the truth
+    np.testing.assert_allclose(check.persistence[5], 0.0)
+    np.testing.assert_allclose(
+        check.mae[1], np.abs(phi0 - phi0.mean((-2, -1), keepdims=True)).mean((-2, -1)), rtol=1e-5
+    )
+    fields, means, etas = fresh_initial_states(4, 16, seed=0)
+    assert fields.shape == (4, 16, 16) and ((0.2 <= means) & (means <= 0.8)).all()
+    np.testing.assert_allclose(fields.mean((-2, -1)), means, atol=1e-6)
+    assert ((0 <= etas) & (etas <= 0.012)).all()

@@ -14,6 +14,9 @@ grid-scale blow-up. This module measures that directly:
                           the frames before it; the solver measured the same way
 :func:`radial_spectrum`   shell-averaged power |φ̂(k)|² over |k| (cycles per grid spacing)
 :func:`grid_scale_fraction` fraction of the power (mean removed) at wavelengths ≤ 4 spacings
+:func:`check_rollouts`    long free rollouts watched frame by frame: divergence, mass drift,
+                          grid-scale power, MAE against the truth and the no-change forecast
+                          (``spinodal stability``)
 
 Wavelengths and wavenumbers are in grid spacings; times in τ (one CRNN step, 100 solver steps).
 """
@@ -35,6 +38,9 @@ __all__ = [
     "trajectory_gain",
     "radial_spectrum",
     "grid_scale_fraction",
+    "RolloutCheck",
+    "check_rollouts",
+    "fresh_initial_states",
 ]
 
 GRID_SCALE_WAVELENGTH = 4.0
@@ -248,3 +254,100 @@ def _band_noise(
     noise -= noise.mean(axis=(-2, -1), keepdims=True)
     noise *= rms / np.sqrt((noise**2).mean(axis=(-2, -1), keepdims=True))
     return noise.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class RolloutCheck:
+    """What a long free rollout of a batch did (see :func:`check_rollouts`).
+
+    Attributes:
+        n_sequences, n_frames, size: the batch (frames τ apart).
+        diverged_at: [S] first time (τ) each rollout left the physical range, -1 if never.
+        mass_drift: [S] max_t |⟨φ_t⟩ - ⟨φ_0⟩|.
+        grid_fraction: [S] power fraction at wavelengths ≤ 4 of the last frame.
+        mae, persistence: time (τ) → [S] MAE of the network, and of the no-change forecast
+            φ_t = φ_0, against the truth (only the times the truth covers).
+    """
+
+    n_sequences: int
+    n_frames: int
+    size: int
+    diverged_at: np.ndarray
+    mass_drift: np.ndarray
+    grid_fraction: np.ndarray
+    mae: dict[int, np.ndarray]
+    persistence: dict[int, np.ndarray]
+
+    @property
+    def n_diverged(self) -> int:
+        return int((self.diverged_at >= 0).sum())
+
+
+def check_rollouts(
+    net: CRNN,
+    phi0,
+    eta,
+    n_frames: int,
+    *,
+    truth=None,
+    times=(10, 50, 100),
+    batch_size: int = 16,
+) -> RolloutCheck:
+    """Roll ``net`` out ``n_frames`` τ from ``phi0`` [S, N, N] with misfits ``eta`` [S] and
+    watch every frame, without keeping them: divergence (:func:`spinodal.metrics.has_diverged`),
+    mass drift, the grid-scale power of the last frame, and the MAE at ``times`` against
+    ``truth`` [S, T+1, N, N] (frames τ apart from φ_0; None: no MAE) next to the no-change
+    forecast's."""
+    from .metrics import has_diverged
+
+    phi0 = np.asarray(phi0, np.float32)
+    S, _, N = phi0.shape
+    eta = np.broadcast_to(np.asarray(eta, np.float64), (S,))
+    covered = -1 if truth is None else np.asarray(truth).shape[1] - 1
+    times = [int(t) for t in times if t <= min(covered, n_frames)]
+    diverged_at = np.full(S, -1)
+    drift, last = np.zeros(S), np.empty_like(phi0)
+    mae = {t: np.empty(S) for t in times}
+    parameter = next(net.parameters())
+    with torch.inference_mode():
+        for start in range(0, S, batch_size):
+            rows = slice(start, min(start + batch_size, S))
+            phi = torch.as_tensor(phi0[rows], dtype=parameter.dtype, device=parameter.device)
+            mass0 = phi.double().mean(dim=(-2, -1))
+            eta_t = torch.tensor(eta[rows], dtype=parameter.dtype, device=parameter.device)
+            hidden = net.initial_hidden(phi)
+            for t in range(1, n_frames + 1):
+                phi, hidden = net.step(phi, hidden, eta_t)
+                frame = phi.float().cpu().numpy()
+                gone = has_diverged(frame) & (diverged_at[rows] < 0)
+                diverged_at[rows][gone] = t
+                change = (phi.double().mean(dim=(-2, -1)) - mass0).abs().cpu().numpy()
+                drift[rows] = np.fmax(drift[rows], change)
+                if t in mae:
+                    mae[t][rows] = np.abs(frame - np.asarray(truth[rows, t])).mean(axis=(-2, -1))
+            last[rows] = phi.float().cpu().numpy()
+    persistence = {
+        t: np.abs(np.asarray(truth[:, t]) - np.asarray(truth[:, 0])).mean(axis=(-2, -1))
+        for t in times
+    }
+    return RolloutCheck(
+        S, n_frames, N, diverged_at, drift, grid_scale_fraction(last), mae, persistence
+    )
+
+
+def fresh_initial_states(
+    count: int, size: int, seed: int, phi_mean=(0.2, 0.8), eta=(0.0, 0.012), amplitude_std=0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` initial states [count, size, size] never seen in training (Perlin noise from
+    a seed outside every preset's split seeds), with ⟨φ⟩ and η drawn uniformly from the
+    training ranges (Sec. 2.2) and the amplitude from N(0, amplitude_std²);
+    returns (φ_0, ⟨φ⟩ [count], η [count])."""
+    from .initial import initial_state
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(999,)))
+    means = rng.uniform(*phi_mean, count)
+    etas = rng.uniform(*eta, count)
+    fields = np.stack(
+        [initial_state((size, size), m, rng.normal(0.0, amplitude_std), rng) for m in means]
+    )
+    return fields.astype(np.float32), means, etas
