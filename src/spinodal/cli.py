@@ -371,6 +371,12 @@ def _add_train(sub) -> None:
         "it back (default: the preset's)",
     )
     p.add_argument(
+        "--highpass-noise",
+        type=float,
+        help="rms of grid-scale noise (wavelengths <= 4.5) fed back with clean targets, "
+        "which teaches the damping the solver applies (default: the preset's)",
+    )
+    p.add_argument(
         "--stability-frames",
         type=int,
         help="length of the free rollouts from validation states that each epoch is checked "
@@ -416,6 +422,7 @@ def _run_train(args) -> None:
             ("frames", args.frames),
             ("max_sequences", args.max_sequences),
             ("feedback_noise_std", args.feedback_noise),
+            ("highpass_noise_std", args.highpass_noise),
             ("stability_frames", args.stability_frames),
             ("init_from", str(args.init_from) if args.init_from else None),
         )

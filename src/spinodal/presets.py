@@ -153,7 +153,7 @@ class TrainingStage:
         epochs: epochs of this stage.
         frames: frames of each training sequence used (None: all).
         curriculum_epochs, batch_size, learning_rate, implicit_damping, feedback_noise_std,
-            stability_frames: as in :class:`TrainingRecipe`.
+            highpass_noise_std, stability_frames: as in :class:`TrainingRecipe`.
     """
 
     name: str
@@ -164,6 +164,7 @@ class TrainingStage:
     learning_rate: float | None = None
     implicit_damping: float | None = None
     feedback_noise_std: float | None = None
+    highpass_noise_std: float | None = None
     stability_frames: int | None = None
 
     def __post_init__(self) -> None:
@@ -200,6 +201,9 @@ class TrainingRecipe:
             paper's plain Eq. 10).
         feedback_noise_std: std of the mass-conserving noise added to the network's own output
             where a free rollout feeds it back (0: none; the authors' CRANE code does this).
+        highpass_noise_std: rms of grid-scale noise fed back the same way with clean targets,
+            teaching the damping the solver applies (0: none; see
+            :data:`spinodal.training.HIGHPASS_WAVELENGTH`).
         stability_frames: length of the free rollouts from the validation states by which each
             epoch's stability is checked and models are selected (0: no check).
         stages: a staged recipe (each stage changes some of the values above and starts from
@@ -218,6 +222,7 @@ class TrainingRecipe:
     kernel_size: int = 5
     implicit_damping: float = 0.0
     feedback_noise_std: float = 0.0
+    highpass_noise_std: float = 0.0
     stability_frames: int = 0
     stages: tuple[TrainingStage, ...] = ()
 

@@ -49,6 +49,8 @@ __all__ = [
     "curriculum_inputs",
     "augment",
     "inject_noise",
+    "high_pass_noise",
+    "HIGHPASS_WAVELENGTH",
     "train",
     "train_preset",
     "stage_folders",
@@ -89,6 +91,11 @@ class TrainConfig:
             fewest diverged rollouts, then the lowest validation loss (0: loss only). A
             validation on the training window alone cannot see a blow-up at 4× that window.
         stability_sequences: validation states of that check.
+        highpass_noise_std: rms of a perturbation with wavelengths ≤ :data:`HIGHPASS_WAVELENGTH`
+            added, like the fed-back noise, to the network's own output where a free rollout
+            feeds it back, the targets staying clean: the solver annihilates such modes within
+            one τ, so the clean next frame is the right answer and the network is taught to damp
+            them (0: none).
         preset: name of the preset the recipe came from (recorded in the card).
         stage: name of the preset's training stage this run is (None: not a staged run).
     """
@@ -110,6 +117,7 @@ class TrainConfig:
     feedback_noise_std: float = 0.0
     stability_frames: int = 0
     stability_sequences: int = 16
+    highpass_noise_std: float = 0.0
     preset: str = "custom"
     stage: str | None = None
 
@@ -147,6 +155,7 @@ class TrainConfig:
             ),
             frames=frames,
             feedback_noise_std=t.feedback_noise_std,
+            highpass_noise_std=t.highpass_noise_std,
             stability_frames=t.stability_frames,
             preset=preset.name,
             stage=stage,
@@ -472,13 +481,14 @@ def _fit(
                 * config.noise_std
             )
             feedback = None
+            fed_back = (len(chosen), T - n_input, train_set.size, train_set.size)
             if config.feedback_noise_std:
-                feedback = _mean_free(
-                    torch.randn(
-                        (len(chosen), T - n_input, train_set.size, train_set.size), generator=g
-                    )
-                    * config.feedback_noise_std
+                feedback = _mean_free(torch.randn(fed_back, generator=g)) * (
+                    config.feedback_noise_std
                 )
+            if config.highpass_noise_std:
+                high = high_pass_noise(fed_back, config.highpass_noise_std, g)
+                feedback = high if feedback is None else feedback + high
             mine = slice(world.rank * local, (world.rank + 1) * local)
             phi, eta = train_set.take(chosen[mine])
             if config.augment:
@@ -551,6 +561,26 @@ def _stability_text(stability: dict | None) -> str:
         f", {stability['diverged']}/{stability['sequences']} rollouts of "
         f"{stability['frames']} frames diverged"
     )
+
+
+HIGHPASS_WAVELENGTH = 4.5
+"""Shortest wavelength (grid spacings) kept out of the high-pass training noise: every mode at
+or below it is damped by the solver by at least 2e-3 over one τ for all ⟨φ⟩ and η of the
+training ranges (Eq. 8's |g|¹⁰⁰ at λ = 5 is 2e-3 at ⟨φ⟩ = 0.5, η = 0, the least stable case; at
+λ = 4.5 smaller still), so P(φ + δ) ≈ P(φ) holds for the solver's map P over one τ."""
+
+
+def high_pass_noise(shape: tuple[int, ...], rms: float, generator: torch.Generator) -> torch.Tensor:
+    """Random fields [..., H, W] holding only wavelengths ≤ :data:`HIGHPASS_WAVELENGTH` grid
+    spacings (so mean-free), each scaled to root-mean-square ``rms``; drawn on the CPU."""
+    white = torch.randn(shape, generator=generator, dtype=torch.float64)
+    H, W = shape[-2:]
+    ky = torch.fft.fftfreq(H, dtype=torch.float64)[:, None]
+    kx = torch.fft.rfftfreq(W, dtype=torch.float64)[None, :]
+    keep = torch.hypot(kx, ky) >= 1 / HIGHPASS_WAVELENGTH
+    noise = torch.fft.irfft2(torch.fft.rfft2(white) * keep, s=(H, W))
+    noise = noise * rms / noise.square().mean(dim=(-2, -1), keepdim=True).sqrt()
+    return noise.float()
 
 
 def _mean_free(noise: torch.Tensor) -> torch.Tensor:
