@@ -940,6 +940,8 @@ def _run_infer(args) -> None:
         )
         if np.isfinite(results["eta_true"][i]):
             line += f" (true {results['eta_true'][i] * 100:.4f} %)"
+        if results["at_bound"][i]:
+            line += " [on a bound of the search: widen --bounds]"
         if not results["separated"][i]:
             line += (
                 " [no decomposition observed: mainly a bound, eta >~ "

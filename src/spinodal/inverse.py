@@ -39,14 +39,18 @@ frames k and l). For white noise of variance s² this is the textbook s / sqrt(�
 correlated in space (model error, noise propagated from the initial state) or in time (many
 frames) counts as fewer independent values. δη is infinite where J = 0 (η̂ = 0: η² has no
 slope there). It covers what the residual shows; an error the fit absorbs into η (e.g. from
-noise in the initial state) leaves no trace in r, and the book measures how often
-|η̂ - η| ≤ 2 δη.
+noise in the initial state) leaves no trace in r. With known observation noise σ one more run,
+from the initial state with noise of σ redrawn and filtered again, measures how that noise
+propagates: its difference from the fit, taken as a residual, adds its own δη in quadrature, as
+does the refinement's tolerance (a uniform error over ±xatol, standard deviation xatol/√3).
+The book measures how often |η̂ - η| ≤ 2 δη.
 
 **Where only a bound can be read.** Above the spinodal misfit η_s(⟨φ⟩) of Eq. 9 the mixture
-does not decompose: the observed fluctuations only relax, and the data then say little more
-than η ≳ η_s. :class:`MisfitEstimate` flags such sequences (``separated`` is False for them)
-and reports η_s; η̂ there is still the minimum of L, set by the relaxation rate of the
-fluctuations, which depends on η only weakly.
+does not decompose: the observed fluctuations only relax, at a rate set by η through the elastic
+term η² tr B q², and the data say first of all that η ≳ η_s. :class:`MisfitEstimate` flags such
+sequences (``separated`` is False) and reports η_s; η̂ there is still the minimum of L. With an
+exact forward model and many frames the relaxation can still pin η down (the book measures
+how well); the signal fades with the fluctuations.
 
 Misfits are fractions (0.006 = 0.6 %), times in τ (100 solver steps of δt = 0.01).
 """
@@ -54,11 +58,12 @@ Misfits are fractions (0.006 = 0.6 %), times in τ (100 solver steps of δt = 0.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -100,13 +105,14 @@ class MisfitEstimate:
 
     Attributes:
         eta: the estimates η̂ [S] (fractions: 0.006 = 0.6 %).
-        uncertainty: one standard error δη [S] (Laplace approximation, see the module); inf
+        uncertainty: one standard error δη [S] (sandwich estimator, see the module); inf
             where the loss has no curvature at η̂.
         loss: L(η̂) [S], the mean squared residual per observed pixel.
         curvature: Gauss-Newton curvature L''(η̂) = 2⟨J²⟩ [S] (1 / fraction²).
         at_bound: η̂ lies on a bound of the search [S]: the data prefer a misfit at or beyond it.
         separated: the last observed frame is phase separated [S] (max φ - min φ > 0.05 after
-            noise filtering, Sec. 3.4); where False only a bound η ≳ ``eta_spinodal`` is read.
+            noise filtering, Sec. 3.4); where False the data mostly bound η from below, by
+            ``eta_spinodal``.
         eta_spinodal: η_s(⟨φ⟩) of Eq. 9 for the observed mean composition [S] (NaN outside
             the chemical spinodal, where no misfit lets the mixture decompose).
         scan_eta: the coarse grid of misfits [m].
@@ -145,7 +151,7 @@ class MisfitEstimate:
         asked (it is large)."""
         out = {
             f.name: np.asarray(getattr(self, f.name))
-            for f in fields(self)
+            for f in dataclasses.fields(self)
             if f.name != "fitted" or fitted
         }
         out["method"] = np.asarray(self.method)
@@ -183,9 +189,7 @@ def _as_observations(frames, times) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"times must increase strictly, got {times.tolist()}")
     offsets = times - times[0]
     if not np.allclose(offsets, np.round(offsets), rtol=0, atol=1e-9):
-        raise ValueError(
-            f"times must be whole multiples of τ apart (frames), got {times.tolist()}"
-        )
+        raise ValueError(f"times must be whole multiples of τ apart (frames), got {times.tolist()}")
     if min(array.shape[-2:]) < 4:
         raise ValueError(f"frames must be at least 4 x 4, got {array.shape[-2:]}")
     bad = ~np.isfinite(array).all(axis=(-2, -1))
@@ -245,7 +249,7 @@ def _shells(H: int, W: int) -> list[np.ndarray]:
     return [np.flatnonzero(index == b) for b in range(index.max() + 1)]
 
 
-def wiener_filter(fields_, sigma: float) -> np.ndarray:
+def wiener_filter(fields, sigma: float) -> np.ndarray:
     """Remove white noise of known standard deviation ``sigma`` from fields [..., H, W].
 
     Each Fourier mode q is multiplied by S(|q|) / (S(|q|) + N σ²), N = H W, where the signal
@@ -254,7 +258,7 @@ def wiener_filter(fields_, sigma: float) -> np.ndarray:
     the noise are kept, the others damped. The q = 0 mode (the mean composition) is kept
     exactly. ``sigma = 0`` returns the fields unchanged (as float64).
     """
-    array = np.asarray(fields_, dtype=np.float64)
+    array = np.asarray(fields, dtype=np.float64)
     if sigma == 0:
         return array.copy()
     H, W = array.shape[-2:]
@@ -312,21 +316,23 @@ class _Objective:
                 if t in wanted:
                     yield wanted[t], frame
 
-    def run(self, sequences, etas, keep: bool = False):
+    def run(self, sequences, etas, keep: bool = False, start: torch.Tensor | None = None):
         """Losses [n] (float64 numpy, inf where a rollout diverged) and, if ``keep``, the
-        trajectories at the observed offsets [n, K, H, W] (torch, CPU)."""
+        trajectories at the observed offsets [n, K, H, W] (torch, CPU); ``start`` replaces
+        the initial states [S, H, W]."""
+        start_all = self.start if start is None else start
         sequences = np.asarray(sequences, dtype=np.int64).reshape(-1)
         etas = np.asarray(etas, dtype=np.float64).reshape(-1)
         np.add.at(self.evaluations, sequences, 1)
         losses = np.empty(len(sequences))
         kept = []
-        for start in range(0, len(sequences), self.batch_size):
-            chunk = slice(start, start + self.batch_size)
+        for first in range(0, len(sequences), self.batch_size):
+            chunk = slice(first, first + self.batch_size)
             index = torch.as_tensor(sequences[chunk], device=self.start.device)
             eta = torch.as_tensor(etas[chunk], dtype=torch.float64, device=self.start.device)
             squared = torch.zeros(len(index), dtype=torch.float64, device=self.start.device)
             frames = []
-            for k, frame in self._frames(self.start[index], eta):
+            for k, frame in self._frames(start_all[index], eta):
                 error = (frame - self.targets[index, k]).double()
                 squared += error.square().mean(dim=(-2, -1))
                 if keep:
@@ -468,6 +474,38 @@ def _standard_error(sensitivity: np.ndarray, residual: np.ndarray) -> np.ndarray
     return out
 
 
+def _statistics(objective, observed, eta, bounds, xatol, observation_noise, rng):
+    """Fitted trajectory [S, K, H, W], L(η̂), L''(η̂) and δη [S] (module docstring) from two
+    runs 2δ apart around η̂ and, with observation noise, one run from a redrawn initial state."""
+    low, high = bounds
+    S = len(eta)
+    delta = max(xatol, 1e-3 * (high - low))
+    lower = np.clip(eta - delta, low, high - 2 * delta)
+    _, runs = objective.run(
+        np.tile(np.arange(S), 2), np.concatenate([lower, lower + 2 * delta]), keep=True
+    )
+    minus, plus = runs[:S].double().numpy(), runs[S:].double().numpy()
+    fitted = 0.5 * (minus + plus)
+    sensitivity = (plus - minus) / (2 * delta)
+    residual = fitted - observed[:, 1:]
+    loss = np.mean(residual**2, axis=(1, 2, 3))
+    curvature = 2 * np.mean(sensitivity**2, axis=(1, 2, 3))
+    uncertainty = _standard_error(sensitivity, residual)
+    if observation_noise:
+        # the initial state's noise, propagated by the dynamics: a run from a redrawn one
+        rng = rng if rng is not None else np.random.default_rng(0)
+        start = objective.start.cpu().numpy()
+        redrawn = wiener_filter(
+            start + observation_noise * rng.standard_normal(start.shape), observation_noise
+        )
+        redrawn = torch.as_tensor(redrawn, dtype=torch.float32, device=objective.start.device)
+        _, moved = objective.run(np.arange(S), eta, keep=True, start=redrawn)
+        propagated = _standard_error(sensitivity, moved.double().numpy() - fitted)
+        uncertainty = np.hypot(uncertainty, propagated)
+    # the refinement stops within ±xatol of the minimum: a uniform error of that half-width
+    return fitted, loss, curvature, np.hypot(uncertainty, xatol / math.sqrt(3))
+
+
 def infer_misfit(
     frames,
     times,
@@ -481,11 +519,12 @@ def infer_misfit(
     model: PhaseFieldModel | None = None,
     device: str | torch.device | None = None,
     batch_size: int = 64,
+    rng: np.random.Generator | None = None,
 ) -> MisfitEstimate:
     """Infer the misfit η of S sequences from frames observed at given times.
 
-    Coarse scan of the loss, bracketed refinement by scipy, Laplace uncertainty: see the module
-    docstring for the loss, the choices and the approximations.
+    Coarse scan of the loss, bracketed refinement by scipy, sandwich standard error: see the
+    module docstring for the loss, the choices and the approximations.
 
     Args:
         frames: observed fields [K+1, H, W] (one sequence) or [S, K+1, H, W], numpy or torch,
@@ -507,6 +546,8 @@ def infer_misfit(
         device: where to compute (default: the CPU for the solver, the network's device for the
             surrogate).
         batch_size: fields integrated or rolled out together.
+        rng: generator of the noise redrawn for the uncertainty when ``observation_noise`` is
+            given (default ``np.random.default_rng(0)``: reproducible).
 
     Returns:
         a :class:`MisfitEstimate` with arrays over the S sequences (S = 1 for one sequence).
@@ -531,18 +572,9 @@ def infer_misfit(
     scan = objective.run(np.repeat(np.arange(S), len(grid)), np.tile(grid, S)).reshape(S, -1)
     eta = _refine(objective, grid, scan, xatol)
 
-    # sensitivity and fitted trajectory from two runs a step 2δ apart around η̂
-    delta = max(xatol, 1e-3 * (high - low))
-    lower = np.clip(eta - delta, low, high - 2 * delta)
-    _, runs = objective.run(np.tile(np.arange(S), 2), np.concatenate([lower, lower + 2 * delta]), True)
-    minus, plus = runs[:S].double().numpy(), runs[S:].double().numpy()
-    fitted = 0.5 * (minus + plus)
-    sensitivity = (plus - minus) / (2 * delta)
-    residual = fitted - observed[:, 1:]
-    loss = np.mean(residual**2, axis=(1, 2, 3))
-    curvature = 2 * np.mean(sensitivity**2, axis=(1, 2, 3))
-    uncertainty = _standard_error(sensitivity, residual)
-
+    fitted, loss, curvature, uncertainty = _statistics(
+        objective, observed, eta, (low, high), xatol, observation_noise, rng
+    )
     start = objective.start.cpu().numpy()
     last = wiener_filter(observed[:, -1], observation_noise) if observation_noise else None
     last = observed[:, -1] if last is None else last
