@@ -192,3 +192,13 @@ def test_check_rollouts_watches_divergence_drift_and_error():
     assert fields.shape == (4, 16, 16) and ((0.2 <= means) & (means <= 0.8)).all()
     np.testing.assert_allclose(fields.mean((-2, -1)), means, atol=1e-6)
     assert ((0 <= etas) & (etas <= 0.012)).all()
+
+
+def test_the_cached_symbol_works_in_training_after_an_inference_rollout():
+    """The filter's symbol is cached; one made under inference_mode must not break autograd."""
+    laplacian_symbol.cache_clear()
+    with torch.inference_mode():
+        implicit_filter(torch.rand(2, 8, 8), 5.0)
+    x = torch.rand(2, 8, 8, requires_grad=True)
+    implicit_filter(x, 5.0).square().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

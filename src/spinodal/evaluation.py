@@ -411,19 +411,6 @@ def _groups(f: h5py.File) -> list[str]:
     return found
 
 
-def persistence_error(dataset_path: str | Path, n_frames: int | None = None) -> np.ndarray:
-    """MAE ⟨|φ_0 - φ_t|⟩ [S, T+1] of the no-change forecast φ_t = φ_0 on every sequence of a
-    dataset (first ``n_frames`` + 1 frames; default all): the yardstick a surrogate must beat."""
-    with open_dataset(dataset_path) as ds:
-        T = ds.n_frames if n_frames is None else min(int(n_frames), ds.n_frames)
-        out = np.empty((len(ds), T + 1))
-        for start in range(0, len(ds), 16):
-            rows = np.arange(start, min(start + 16, len(ds)))
-            phi = ds.read(rows, slice(0, T + 1))
-            out[rows] = metrics.mae(phi[:, :1], phi)
-    return out
-
-
 # --- perturbed PF ensembles (Fig. 6, Fig. S5) --------------------------------------------------
 
 

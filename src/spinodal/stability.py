@@ -282,6 +282,22 @@ class RolloutCheck:
     def n_diverged(self) -> int:
         return int((self.diverged_at >= 0).sum())
 
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """Everything as arrays (for caches): ``times`` [K] and ``mae``, ``persistence``
+        [S, K] at those times, ``diverged_at``, ``mass_drift``, ``grid_fraction`` [S]."""
+        times = sorted(self.mae)
+        empty = np.empty((self.n_sequences, 0))
+        return {
+            "times": np.asarray(times, dtype=np.int64),
+            "mae": np.stack([self.mae[t] for t in times], axis=1) if times else empty,
+            "persistence": (
+                np.stack([self.persistence[t] for t in times], axis=1) if times else empty
+            ),
+            "diverged_at": self.diverged_at,
+            "mass_drift": self.mass_drift,
+            "grid_fraction": self.grid_fraction,
+        }
+
 
 def check_rollouts(
     net: CRNN,

@@ -160,7 +160,9 @@ class Workspace:
         instability), label → checkpoint folder, last this workspace's model. If that model was
         fine-tuned with the filter from a stage trained without it: the stage as trained, the
         stage's weights with the filter switched on (no retraining), and the model; otherwise
-        the model with its filter switched off or on, and the model."""
+        the model with its filter switched off or on, and the model. Checkpoints shipped in
+        ``models/cures-PRESET/`` (each cure trained for the same CPU budget from the same
+        start) come before the model."""
         from .checkpoint import training_stages
 
         final = self.model_path()
@@ -190,7 +192,28 @@ class Workspace:
                     final, implicit_damping=5.0
                 )
             }
-        return {**models, f"this model (β = {beta:g})": final}
+        trained = {}
+        for card_path in sorted(
+            (self.shipped_model.parent / f"cures-{self.preset.name}").glob(f"*/{CARD_FILE}")
+        ):
+            card, folder = read_card(card_path.parent), card_path.parent
+            recipe = card.get("recipe", {})
+            noise = [
+                f"{name} {recipe[key]:g}"
+                for key, name in (
+                    ("highpass_noise_std", "high-pass noise"),
+                    ("feedback_noise_std", "fed-back noise"),
+                )
+                if recipe.get(key)
+            ]
+            start = Path(recipe.get("init_from") or "random weights").name
+            label = (
+                f"{folder.name}: {card.get('epochs_trained')} epochs from {start}, β = "
+                f"{card['model_config'].get('implicit_damping', 0.0):g}"
+                + "".join(f", {n}" for n in noise)
+            )
+            trained[label] = folder
+        return {**models, **trained, f"this model (β = {beta:g})": final}
 
     def ablation_model(self, variant: str) -> Path:
         """The checkpoint of an ablation variant (:data:`ABLATIONS`), trained on first request
