@@ -118,7 +118,8 @@ def training_stages(path: str | Path) -> list[dict]:
     ``data/`` (the repository root, where the shipped models' paths start).
 
     Returns:
-        per stage: ``path``, ``epochs`` (trained), ``best_epoch``, ``minutes`` (wall time of
+        per stage: ``path``, ``name`` (the preset's stage name, else the folder's), ``epochs``
+        (trained, all of them), ``best_epoch``, ``minutes`` (wall time of
         all its epochs, from ``history.json``), ``frames`` (per training sequence),
         ``curriculum_epochs``, ``learning_rate`` and ``hardware``.
     """
@@ -131,16 +132,19 @@ def training_stages(path: str | Path) -> list[dict]:
         seen.add(here.resolve())
         card = read_card(here)
         history = here / "history.json"
+        epochs = json.loads(history.read_text()) if history.is_file() else None
         seconds = (
-            sum(h["seconds"] for h in json.loads(history.read_text()))
-            if history.is_file()
+            sum(h["seconds"] for h in epochs)
+            if epochs is not None
             else float(card.get("wall_seconds", "nan"))
         )
         recipe = card.get("recipe", {})
         stages.append(
             {
                 "path": str(here),
-                "epochs": card.get("epochs_trained"),
+                "name": card.get("stage") or here.name,
+                # the card is written at the best epoch: the history counts every epoch
+                "epochs": len(epochs) if epochs is not None else card.get("epochs_trained"),
                 "best_epoch": card.get("best_epoch"),
                 "minutes": seconds / 60,
                 "frames": card.get("dataset", {}).get("frames"),
