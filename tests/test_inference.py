@@ -152,7 +152,7 @@ def test_predict_from_a_dataset_uses_its_eta(tmp_path, checkpoint, model, fields
     assert phi.shape == (3, 4, 16, 16)
     np.testing.assert_allclose(phi, rollout(model, fields, eta, 3), atol=1e-6)
     # an explicit eta overrides the file's
-    predict_to_file(checkpoint, data, 0.012, 1, out)
+    predict_to_file(checkpoint, data, 0.012, 1, out, overwrite=True)
     with h5py.File(out) as f:
         np.testing.assert_array_equal(f.attrs["eta"], [0.012] * 3)
 

@@ -7,11 +7,25 @@ per-field parameters are checked with errors that name the offending value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["FieldBatch", "as_field_batch", "as_parameter", "resolve_dtype"]
+__all__ = [
+    "MAX_MISFIT",
+    "FieldBatch",
+    "as_field_batch",
+    "as_parameter",
+    "check_misfit",
+    "read_npy",
+    "resolve_dtype",
+]
+
+#: The largest misfit accepted, as a fraction (5 %): coherent misfits of alloys are a few per
+#: cent at most, and the paper's data span 0-1.2 %. Larger values are almost always a per cent
+#: typed as a fraction (0.6 for 0.6 %).
+MAX_MISFIT = 0.05
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -67,8 +81,8 @@ def as_field_batch(
     is_numpy = not isinstance(phi, torch.Tensor)
     if is_numpy:
         array = np.asarray(phi)
-        if not np.issubdtype(array.dtype, np.number):
-            raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
+        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+            raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
         default = torch.float32
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     else:
@@ -108,3 +122,60 @@ def as_parameter(value, batch: int, *, name: str, like: torch.Tensor) -> torch.T
     if not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"{name} must be finite, got {tensor.tolist()}")
     return tensor.contiguous()
+
+
+def check_misfit(eta, *, name: str = "eta") -> np.ndarray:
+    """``eta`` (a float or an array) as a float64 array, checked to be misfits as fractions.
+
+    The physics depends on η² only (Eq. 5), so a sign carries no meaning; the project takes
+    η ≥ 0 everywhere, as the paper's data do.
+
+    Raises:
+        ValueError: a non-finite or negative value, or one above :data:`MAX_MISFIT`, naming
+            the units (η is a fraction: 0.006 = 0.6 %).
+    """
+    values = np.asarray(eta, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} must be finite, got {values.tolist()}")
+    if (values < 0).any():
+        raise ValueError(
+            f"{name} must be >= 0, got {values.min():g}: the physics depends on eta² only, "
+            "give |eta|"
+        )
+    if (values > MAX_MISFIT).any():
+        worst = float(values.max())
+        raise ValueError(
+            f"{name} = {worst:g} is {100 * worst:g} %: eta is a fraction (0.006 = 0.6 %), at "
+            f"most {MAX_MISFIT:g}"
+        )
+    return values
+
+
+def read_npy(path: str | Path, *, name: str = "--init") -> np.ndarray:
+    """A real-valued array from a NumPy ``.npy`` file, never unpickling anything.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a ``.npy`` file (wrong magic bytes, an object array, truncated), or
+            not real numbers (bool, complex, strings), naming ``name``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{name} {path} does not exist")
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(f"{name} {path} is not a NumPy .npy file (write it with numpy.save)")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ValueError(
+                f"{name} {path} holds Python objects, not numbers; save a float array"
+            ) from None
+        raise ValueError(f"{name} {path} cannot be read (truncated?): {error}") from None
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{name} {path} cannot be read (truncated?): {error}") from None
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise ValueError(f"{name} {path} must hold real numbers, got dtype {array.dtype}")
+    return array

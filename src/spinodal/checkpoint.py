@@ -3,17 +3,22 @@
 A checkpoint is data, never code: weights are loaded with ``torch.load(..., weights_only=True)``
 into a :class:`~spinodal.model.CRNN` built from the card's ``model_config``. The card also holds
 the preset, the dataset hash, the training recipe, epochs, wall time, hardware, best epoch and
-validation metrics (written by the trainer).
+validation metrics (written by the trainer), and ``weights_hash``: a hash of the weights together
+with the architecture, checked on loading, so that an edited ``model_config`` (say
+``eta_scale``) cannot silently change what the weights predict. Cards written before the hash
+existed are loaded without the check.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import pickle
 from pathlib import Path
 
 import torch
 
+from .files import atomic_write
 from .model import CRNN, ModelConfig
 
 __all__ = [
@@ -24,27 +29,34 @@ __all__ = [
     "load_model",
     "training_stages",
     "derive_checkpoint",
+    "training_range",
+    "weights_hash",
 ]
 
 MODEL_FILE = "model.pt"
 CARD_FILE = "card.json"
 
 
-def _atomic_write_bytes(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
+def weights_hash(model: CRNN) -> str:
+    """SHA-256 (first 16 hex digits) of ``model``'s architecture and weights together."""
+    module = model.module if hasattr(model, "module") else model  # DistributedDataParallel
+    digest = hashlib.sha256(module.config.to_json().encode())
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().float().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def save_checkpoint(directory: str | Path, model: CRNN, card: dict) -> Path:
-    """Write ``model``'s weights and ``card`` (plus its ``model_config``) into ``directory``."""
+    """Write ``model``'s weights and ``card`` (plus its ``model_config`` and ``weights_hash``)
+    into ``directory``, each file atomically."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     module = model.module if hasattr(model, "module") else model  # DistributedDataParallel
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
-    card = {**card, "model_config": module.config.to_dict()}
-    _atomic_write_bytes(directory / MODEL_FILE, lambda p: torch.save(state, p))
-    _atomic_write_bytes(
+    card = {**card, "model_config": module.config.to_dict(), "weights_hash": weights_hash(module)}
+    atomic_write(directory / MODEL_FILE, lambda p: torch.save(state, p))
+    atomic_write(
         directory / CARD_FILE, lambda p: p.write_text(json.dumps(card, indent=2, sort_keys=True))
     )
     return directory
@@ -72,11 +84,28 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
     card = read_card(path)
     if "model_config" not in card:
         raise ValueError(f"{path / CARD_FILE} lacks 'model_config'")
-    model = CRNN(ModelConfig.from_dict(card["model_config"]))
+    try:
+        config = ModelConfig.from_dict(card["model_config"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path / CARD_FILE}: bad model_config: {error}") from None
+    model = CRNN(config)
     weights = path / MODEL_FILE
     if not weights.is_file():
         raise FileNotFoundError(f"{weights} missing")
-    state = torch.load(weights, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated, empty, not a torch file, or holding code
+        if "weights_only" in str(error) or isinstance(error, pickle.UnpicklingError):
+            raise ValueError(
+                f"{weights} holds Python objects besides tensors, which spinodal never loads: "
+                "it is not a spinodal checkpoint"
+            ) from None
+        raise ValueError(
+            f"{weights} is not a readable weights file (truncated, empty or corrupted): copy "
+            "the checkpoint again or retrain"
+        ) from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{weights} does not hold a state dict of weights")
     try:
         model.load_state_dict(state)
     except RuntimeError as error:
@@ -84,8 +113,40 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
             f"the weights in {weights} do not fit the architecture of its card "
             f"({card['model_config']}): {str(error).splitlines()[0]}"
         ) from None
+    expected = card.get("weights_hash")
+    if expected is not None and weights_hash(model) != expected:
+        raise ValueError(
+            f"{path}: the weights and the card's model_config do not match the weights_hash "
+            "they were saved with (was card.json or model.pt edited?); restore the checkpoint"
+        )
     model.card = card
     return model.to(device or "cpu").eval()
+
+
+def training_range(card: dict) -> dict[str, tuple[float, float]] | None:
+    """The (min, max) of ``eta`` and ``phi_mean`` a checkpoint was trained on, from its card
+    (``dataset.eta_range`` and ``dataset.phi_mean_range``), else from the training split of the
+    card's preset; None when neither says."""
+    data = card.get("dataset", {})
+    if "eta_range" in data and "phi_mean_range" in data:
+        return {
+            "eta": tuple(map(float, data["eta_range"])),
+            "phi_mean": tuple(map(float, data["phi_mean_range"])),
+        }
+    from .presets import PRESETS
+
+    preset = PRESETS.get(card.get("preset", ""))
+    if preset is None:
+        return None
+    split = preset.split("train")
+    return {"eta": _bounds(split.eta), "phi_mean": _bounds(split.phi_mean)}
+
+
+def _bounds(distribution) -> tuple[float, float]:
+    values = getattr(distribution, "values", None)
+    if values is not None:
+        return float(min(values)), float(max(values))
+    return float(distribution.low), float(distribution.high)
 
 
 def derive_checkpoint(source: str | Path, out: str | Path, **changes) -> Path:

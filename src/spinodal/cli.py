@@ -17,6 +17,74 @@ __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("spinodal")
 
+#: What an interrupted command has left, per command (``interrupted`` in its defaults).
+NOTHING_WRITTEN = "nothing was written (outputs are written whole or not at all)"
+
+
+def _count(minimum: int):
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_positive = _count(1)
+_non_negative = _count(0)
+
+
+def _finite(text: str) -> float:
+    """An argparse type: a finite float."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def _misfit(text: str) -> float:
+    """An argparse type: a misfit as a fraction, 0 <= eta <= MAX_MISFIT."""
+    from .arrays import check_misfit
+
+    try:
+        return float(check_misfit(_finite(text), name="eta"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _device(text: str) -> str:
+    """An argparse type: a torch device that exists here ("" keeps the default)."""
+    from .devices import resolve_device
+
+    if text == "":
+        return text
+    try:
+        return str(resolve_device(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix(f"--device {text!r} ")) from None
+
+
+_ETA_HELP = (
+    "misfit eta >= 0 as a fraction (0.006 = 0.6%%, at most 0.05); the physics depends on "
+    "eta² only, so give |eta|"
+)
+
 
 def _add_simulate(sub) -> None:
     p = sub.add_parser(
@@ -28,40 +96,42 @@ def _add_simulate(sub) -> None:
             "HDF5 attributes. Time unit: one frame = 100 steps of dt = 0.01 (tau)."
         ),
     )
-    p.add_argument("--size", type=int, help="side N of the N x N periodic domain (grid spacings)")
+    p.add_argument(
+        "--size", type=_count(4), help="side N of the N x N periodic domain (grid spacings, >= 4)"
+    )
     p.add_argument(
         "--phi-mean",
-        type=float,
-        help="mean composition <phi> of the Perlin initial state (e.g. 0.5)",
+        type=_finite,
+        help="mean composition <phi> of the Perlin initial state, in [0, 1] (e.g. 0.5)",
     )
+    p.add_argument("--eta", type=_misfit, required=True, help=_ETA_HELP)
     p.add_argument(
-        "--eta", type=float, required=True, help="misfit eta as a fraction (0.006 = 0.6%%)"
+        "--frames", type=_non_negative, required=True, help="number of frames T after frame 0"
     )
-    p.add_argument("--frames", type=int, required=True, help="number of frames T after frame 0")
     p.add_argument(
         "--init", type=Path, help="initial state from a .npy file [N, N] instead of Perlin noise"
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=_non_negative,
         default=0,
         help="seed of the Perlin state, of the drawn amplitude and of the noise (default 0)",
     )
     p.add_argument(
         "--amplitude",
-        type=float,
+        type=_finite,
         help="peak Perlin amplitude a, |phi0 - <phi>| <= |a| (default: drawn from "
         "N(0, 0.1^2) as in the paper)",
     )
     p.add_argument(
         "--noise-std",
-        type=float,
+        type=_non_negative_float,
         default=0.0,
         help="std of mass-conserving Gaussian noise added every step (Sec. 3.2; default 0)",
     )
     p.add_argument(
         "--steps-per-frame",
-        type=int,
+        type=_positive,
         default=100,
         help="solver steps between frames (default 100 = tau)",
     )
@@ -72,18 +142,31 @@ def _add_simulate(sub) -> None:
         help="floating-point precision (default float32)",
     )
     p.add_argument(
-        "--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if available)"
+        "--device",
+        type=_device,
+        default=None,
+        help="torch device, e.g. cpu or cuda (default: cuda if available)",
     )
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
-    p.set_defaults(run=_run_simulate)
+    _add_overwrite(p)
+    p.set_defaults(run=_run_simulate, interrupted=NOTHING_WRITTEN)
+
+
+def _add_overwrite(p) -> None:
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace --out if it exists (default: refuse)"
+    )
 
 
 def _run_simulate(args) -> None:
+    from .arrays import read_npy
     from .datasets import write_trajectory
+    from .files import prepare_output
     from .initial import initial_state
     from .presets import InitialState
     from .solver import PhaseFieldModel
 
+    out = prepare_output(args.out, overwrite=args.overwrite)
     rng = np.random.default_rng(args.seed)
     if args.init is not None:
         if args.phi_mean is not None or args.amplitude is not None:
@@ -91,7 +174,7 @@ def _run_simulate(args) -> None:
                 "--init takes the initial state from a file: do not also give "
                 "--phi-mean or --amplitude"
             )
-        phi0 = np.load(args.init)
+        phi0 = read_npy(args.init)
         if phi0.ndim != 2:
             raise SystemExit(f"--init must hold one field [N, N], got shape {phi0.shape}")
         phi_mean, amplitude = float(phi0.mean()), None
@@ -105,6 +188,12 @@ def _run_simulate(args) -> None:
         )
         phi_mean = args.phi_mean
         phi0 = initial_state((args.size, args.size), phi_mean, amplitude, rng)
+    if not 0.0 <= phi_mean <= 1.0:
+        log.warning(
+            "<phi> = %g lies outside [0, 1]: phi is a composition (a fraction of one species); "
+            "the phase field is not meant for this and may diverge",
+            phi_mean,
+        )
     model = PhaseFieldModel()
     device = args.device or _default_device()
     phi = model.evolve(
@@ -118,7 +207,7 @@ def _run_simulate(args) -> None:
         device=device,
     )
     write_trajectory(
-        args.out,
+        out,
         phi,
         {
             "phi_mean": phi_mean,
@@ -134,7 +223,7 @@ def _run_simulate(args) -> None:
             "model": json.dumps(model.to_dict(), sort_keys=True),
         },
     )
-    log.info("wrote %s: phi %s", args.out, phi.shape)
+    log.info("wrote %s: phi %s", out, phi.shape)
 
 
 def _add_dataset(sub) -> None:
@@ -162,9 +251,14 @@ def _add_dataset(sub) -> None:
         "--out", type=Path, required=True, help="output HDF5 file (a directory with --split all)"
     )
     p.add_argument("--shard", default="0/1", help="produce part k of n, as k/n (default 0/1)")
-    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_run_dataset)
+    p.set_defaults(
+        run=_run_dataset,
+        interrupted="run the same command again to resume: the finished batches are kept",
+    )
 
 
 def _run_dataset(args) -> None:
@@ -193,13 +287,14 @@ def _add_join(sub) -> None:
     )
     p.add_argument("parts", nargs="+", type=Path, help="shard files, in any order")
     p.add_argument("--out", type=Path, required=True, help="the joined HDF5 file")
-    p.set_defaults(run=_run_join)
+    _add_overwrite(p)
+    p.set_defaults(run=_run_join, interrupted=NOTHING_WRITTEN)
 
 
 def _run_join(args) -> None:
     from .datasets import join_shards
 
-    join_shards(args.parts, args.out)
+    join_shards(args.parts, args.out, overwrite=args.overwrite)
     log.info("wrote %s", args.out)
 
 
@@ -219,19 +314,21 @@ def _add_bench(sub) -> None:
     )
     s.add_argument(
         "--sizes",
-        type=int,
+        type=_count(4),
         nargs="+",
         default=[128, 256, 512],
         help="domain sides to time (default 128 256 512)",
     )
     s.add_argument(
         "--batch",
-        type=int,
+        type=_positive,
         default=None,
         help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)",
     )
-    s.add_argument("--device", default=None, help="torch device (default: cuda if available)")
-    s.set_defaults(run=_run_bench_solver)
+    s.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
+    s.set_defaults(run=_run_bench_solver, interrupted=NOTHING_WRITTEN)
     m = what.add_parser(
         "model",
         help="CRNN frame vs solver tau (the paper's speed-up, Sec. 2.3)",
@@ -249,27 +346,31 @@ def _add_bench(sub) -> None:
     )
     m.add_argument(
         "--sizes",
-        type=int,
+        type=_count(4),
         nargs="+",
         default=[128, 256, 512],
         help="domain sides to time (default 128 256 512)",
     )
     m.add_argument(
         "--batch",
-        type=int,
+        type=_positive,
         default=8,
         help="fields of the batched run at the smallest size (default 8; 1: none)",
     )
     m.add_argument(
-        "--device", default=None, help="torch device of the CRNN (default: cuda if available)"
+        "--device",
+        type=_device,
+        default=None,
+        help="torch device of the CRNN (default: cuda if available)",
     )
     m.add_argument(
         "--solver-device",
+        type=_device,
         default=None,
         help="torch device of the solver (default: --device; the paper compares "
         "the CRNN on a GPU with the solver on a CPU)",
     )
-    m.set_defaults(run=_run_bench_model)
+    m.set_defaults(run=_run_bench_model, interrupted=NOTHING_WRITTEN)
     t = what.add_parser(
         "train",
         help="CPU training step per sample-frame: float32, channels-last, bfloat16, compile",
@@ -278,17 +379,17 @@ def _add_bench(sub) -> None:
         "it, interleaved, for each size and thread count; print each variant's speed-up over "
         "plain float32.",
     )
-    t.add_argument("--sizes", type=int, nargs="+", default=[64, 128], help="(default 64 128)")
-    t.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="(default 1 2)")
+    t.add_argument("--sizes", type=_count(4), nargs="+", default=[64, 128], help="(default 64 128)")
+    t.add_argument("--threads", type=_positive, nargs="+", default=[1, 2], help="(default 1 2)")
     t.add_argument(
         "--variants",
         nargs="+",
         default=None,
         help="subset of float32 channels_last bfloat16 compile (default: all)",
     )
-    t.add_argument("--batch", type=int, default=4, help="sequences per step (default 4)")
-    t.add_argument("--frames", type=int, default=10, help="frames per sequence (default 10)")
-    t.set_defaults(run=_run_bench_train)
+    t.add_argument("--batch", type=_positive, default=4, help="sequences per step (default 4)")
+    t.add_argument("--frames", type=_positive, default=10, help="frames per sequence (default 10)")
+    t.set_defaults(run=_run_bench_train, interrupted=NOTHING_WRITTEN)
 
 
 def _run_bench_train(args) -> None:
@@ -302,18 +403,11 @@ def _run_bench_train(args) -> None:
 
 
 def _run_bench_solver(args) -> None:
-    import torch
-
     from .bench import bench_solver, format_solver_report
 
     device = args.device or _default_device()
     timings = bench_solver(args.sizes, device=device, batch=args.batch)
-    label = device
-    if torch.device(device).type == "cuda":
-        label += f" ({torch.cuda.get_device_name(torch.device(device))})"
-    else:
-        label += f" ({torch.get_num_threads()} threads)"
-    print(format_solver_report(timings, label))
+    print(format_solver_report(timings, _device_label(device)))
 
 
 def _add_train(sub) -> None:
@@ -342,17 +436,23 @@ def _add_train(sub) -> None:
     p.add_argument("--data", type=Path, required=True, help="dataset file of the 'train' split")
     p.add_argument("--out", type=Path, required=True, help="output checkpoint folder")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
-    p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
-    p.add_argument("--curriculum-epochs", type=int, help="override the curriculum ramp length")
-    p.add_argument("--batch-size", type=int, help="override the global batch size")
-    p.add_argument("--learning-rate", type=float, help="override the Adam learning rate")
+    p.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
+    p.add_argument("--epochs", type=_positive, help="override the preset's number of epochs")
+    p.add_argument(
+        "--curriculum-epochs", type=_non_negative, help="override the curriculum ramp length"
+    )
+    p.add_argument("--batch-size", type=_positive, help="override the global batch size")
+    p.add_argument("--learning-rate", type=_finite, help="override the Adam learning rate")
     p.add_argument(
         "--frames",
-        type=int,
+        type=_positive,
         help="train on the first FRAMES+1 frames of each sequence (default: all)",
     )
-    p.add_argument("--max-sequences", type=int, help="use at most this many training sequences")
+    p.add_argument(
+        "--max-sequences", type=_positive, help="use at most this many training sequences"
+    )
     p.add_argument(
         "--output",
         choices=("mu", "flux", "direct"),
@@ -360,37 +460,41 @@ def _add_train(sub) -> None:
     )
     p.add_argument(
         "--implicit-damping",
-        type=float,
+        type=_non_negative_float,
         help="beta of the semi-implicit output filter (0: the paper's plain Eq. 10; 5 = "
         "M kappa tau, the solver's own damping)",
     )
     p.add_argument(
         "--feedback-noise",
-        type=float,
+        type=_non_negative_float,
         help="std of the noise added to the network's own output where a free rollout feeds "
         "it back (default: the preset's)",
     )
     p.add_argument(
         "--highpass-noise",
-        type=float,
+        type=_non_negative_float,
         help="rms of grid-scale noise (wavelengths <= 4.5) fed back with clean targets, "
         "which teaches the damping the solver applies (default: the preset's)",
     )
     p.add_argument(
         "--stability-frames",
-        type=int,
+        type=_non_negative,
         help="length of the free rollouts from validation states that each epoch is checked "
         "and selected by (0: none)",
     )
-    p.add_argument("--lambda-grad", type=float, help="override the weight of L_grad (0: off)")
-    p.add_argument("--lambda-f", type=float, help="override the weight of L_f (0: off)")
+    p.add_argument(
+        "--lambda-grad", type=_non_negative_float, help="override the weight of L_grad (0: off)"
+    )
+    p.add_argument(
+        "--lambda-f", type=_non_negative_float, help="override the weight of L_f (0: off)"
+    )
     p.add_argument(
         "--precision",
         choices=("float32", "bfloat16"),
         default="float32",
         help="autocast precision of the network (default float32)",
     )
-    p.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    p.add_argument("--seed", type=_non_negative, default=0, help="root seed of the run (default 0)")
     p.add_argument(
         "--init-from",
         type=Path,
@@ -403,7 +507,10 @@ def _add_train(sub) -> None:
         "compilation; see spinodal bench train)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_run_train)
+    p.set_defaults(
+        run=_run_train,
+        interrupted="run the same command with --resume to continue from the last epoch",
+    )
 
 
 def _run_train(args) -> None:
@@ -488,11 +595,9 @@ def _run_bench_model(args) -> None:
 
 
 def _device_label(device: str) -> str:
-    import torch
+    from .devices import device_label
 
-    if torch.device(device).type == "cuda":
-        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
-    return f"{device} ({torch.get_num_threads()} threads)"
+    return device_label(device)
 
 
 def _add_predict(sub) -> None:
@@ -515,26 +620,31 @@ def _add_predict(sub) -> None:
     )
     p.add_argument(
         "--eta",
-        type=float,
+        type=_misfit,
         default=None,
-        help="misfit eta as a fraction (0.006 = 0.6%%) for every field (default: the "
-        "HDF5 file's eta; required for .npy)",
+        help=_ETA_HELP + ", for every field (default: the HDF5 file's eta; required for .npy)",
     )
     p.add_argument(
-        "--frames", type=int, required=True, help="number of frames T to predict after frame 0"
+        "--frames",
+        type=_non_negative,
+        required=True,
+        help="number of frames T to predict after frame 0",
     )
     p.add_argument(
         "--every",
-        type=int,
+        type=_positive,
         default=1,
         help="record every K-th frame only; K must divide --frames (default 1)",
     )
     p.add_argument(
-        "--batch-size", type=int, default=16, help="fields rolled out together (default 16)"
+        "--batch-size", type=_positive, default=16, help="fields rolled out together (default 16)"
     )
-    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
-    p.set_defaults(run=_run_predict)
+    _add_overwrite(p)
+    p.set_defaults(run=_run_predict, interrupted=NOTHING_WRITTEN)
 
 
 def _run_predict(args) -> None:
@@ -549,6 +659,7 @@ def _run_predict(args) -> None:
         every=args.every,
         device=args.device or _default_device(),
         batch_size=args.batch_size,
+        overwrite=args.overwrite,
     )
     log.info("wrote %s", out)
 
@@ -584,13 +695,13 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--out", type=Path, help="results HDF5 file (other groups are kept)")
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         default=8,
         help="sequences rolled out and measured together (default 8)",
     )
     p.add_argument(
         "--frames",
-        type=int,
+        type=_non_negative,
         default=None,
         help="evaluate only the first FRAMES frames after frame 0 (default: all)",
     )
@@ -600,10 +711,16 @@ def _add_evaluate(sub) -> None:
         help="model name in the results key (default: the checkpoint folder's name)",
     )
     p.add_argument(
-        "--device", default=None, help="torch device of the CRNN (default: cuda if available)"
+        "--device",
+        type=_device,
+        default=None,
+        help="torch device of the CRNN (default: cuda if available)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_run_evaluate)
+    p.set_defaults(
+        run=_run_evaluate,
+        interrupted="run the same command again to resume: the finished batches are kept",
+    )
 
 
 #: The splits the book's chapters measure with :func:`spinodal.evaluation.evaluate_split`.
@@ -686,25 +803,31 @@ def _add_stability(sub) -> None:
     )
     p.add_argument("--model", type=Path, required=True, help="checkpoint folder")
     p.add_argument("--data", type=Path, help="dataset file whose initial states to roll out")
-    p.add_argument("--sequences", type=int, default=0, help="of --data (default 0: all)")
-    p.add_argument("--frames", type=int, default=500, help="rollout length in tau (default 500)")
+    p.add_argument("--sequences", type=_non_negative, default=0, help="of --data (default 0: all)")
+    p.add_argument(
+        "--frames", type=_positive, default=500, help="rollout length in tau (default 500)"
+    )
     p.add_argument(
         "--fresh",
-        type=int,
+        type=_count(4),
         nargs="*",
         default=[64, 128],
         help="sizes of fresh Perlin initial states (default 64 128; none: skip)",
     )
-    p.add_argument("--fresh-count", type=int, default=8, help="states per size (default 8)")
+    p.add_argument("--fresh-count", type=_positive, default=8, help="states per size (default 8)")
     p.add_argument(
         "--truth-frames",
-        type=int,
+        type=_positive,
         default=100,
         help="tau of solver truth for the fresh states (default 100)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the fresh states (default 0)")
-    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
-    p.set_defaults(run=_run_stability)
+    p.add_argument(
+        "--seed", type=_non_negative, default=0, help="seed of the fresh states (default 0)"
+    )
+    p.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
+    p.set_defaults(run=_run_stability, interrupted=NOTHING_WRITTEN)
 
 
 def _run_stability(args) -> None:
@@ -775,7 +898,7 @@ def _add_presets(sub) -> None:
         description="Print a preset as JSON, or list them all.",
     )
     p.add_argument("name", nargs="?", help="preset to print (default: list all)")
-    p.set_defaults(run=_run_presets)
+    p.set_defaults(run=_run_presets, interrupted=NOTHING_WRITTEN)
 
 
 def _run_presets(args) -> None:
@@ -810,7 +933,10 @@ def _add_book(sub) -> None:
         help="scale of every chapter (default small: about 30 min on 2 CPU cores)",
     )
     p.add_argument(
-        "--device", default="", help="torch device, e.g. cpu or cuda (default: cuda if available)"
+        "--device",
+        type=_device,
+        default="",
+        help="torch device, e.g. cpu or cuda (default: cuda if available)",
     )
     p.add_argument(
         "--model",
@@ -828,7 +954,10 @@ def _add_book(sub) -> None:
     )
     p.add_argument("--force", action="store_true", help="re-execute up-to-date chapters too")
     p.add_argument("--no-html", action="store_true", help="execute the chapters only")
-    p.set_defaults(run=_run_book)
+    p.set_defaults(
+        run=_run_book,
+        interrupted="run the same command again: the chapters already executed are kept",
+    )
 
 
 def _run_book(args) -> None:
@@ -868,13 +997,16 @@ def _add_infer(sub) -> None:
     )
     p.add_argument(
         "--frames",
-        type=int,
+        type=_non_negative,
         nargs="+",
         help="frame numbers observed, i.e. times in tau; the first is the initial state of the "
         "fit (default: every frame of the file)",
     )
     p.add_argument(
-        "--sequences", type=int, nargs="+", help="sequence numbers of a dataset (default: all)"
+        "--sequences",
+        type=_non_negative,
+        nargs="+",
+        help="sequence numbers of a dataset (default: all)",
     )
     p.add_argument(
         "--method",
@@ -887,32 +1019,39 @@ def _add_infer(sub) -> None:
     )
     p.add_argument(
         "--noise",
-        type=float,
+        type=_non_negative_float,
         default=0.0,
         help="add white Gaussian noise of this std to the observed frames (a noisy "
         "micrograph) and tell the inference its level (default 0)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the --noise (default 0)")
+    p.add_argument("--seed", type=_non_negative, default=0, help="seed of the --noise (default 0)")
     p.add_argument(
         "--bounds",
-        type=float,
+        type=_misfit,
         nargs=2,
         default=(0.0, 0.012),
         metavar=("LOW", "HIGH"),
         help="searched misfits as fractions, within [0, 0.05] (default 0 0.012, the paper's)",
     )
-    p.add_argument("--scan", type=int, default=9, help="points of the coarse eta scan (default 9)")
     p.add_argument(
-        "--batch-size", type=int, default=64, help="fields simulated together (default 64)"
+        "--scan", type=_count(3), default=9, help="points of the coarse eta scan (default 9)"
     )
-    p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
+    p.add_argument(
+        "--batch-size", type=_positive, default=64, help="fields simulated together (default 64)"
+    )
+    p.add_argument(
+        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
+    )
     p.add_argument("--out", type=Path, required=True, help="results file, .csv or .h5")
-    p.set_defaults(run=_run_infer)
+    _add_overwrite(p)
+    p.set_defaults(run=_run_infer, interrupted=NOTHING_WRITTEN)
 
 
 def _run_infer(args) -> None:
+    from .files import prepare_output
     from .inverse import infer_dataset, write_results
 
+    prepare_output(args.out, overwrite=args.overwrite)
     net = None
     if args.method == "surrogate":
         if args.model is None:
@@ -959,9 +1098,9 @@ def _run_infer(args) -> None:
 
 
 def _default_device() -> str:
-    import torch
+    from .devices import default_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(default_device())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -974,6 +1113,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"spinodal {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error (default: one line naming the problem)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_simulate,
@@ -993,6 +1137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit status (0 success, 2 error, 130 interrupted).
+
+    Every error ends in one line naming the problem (``spinodal --debug ...`` shows the
+    traceback instead); an interrupt says what the command has left and how to go on.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -1000,13 +1149,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         args.run(args)
-    except (ValueError, KeyError, FileExistsError, FileNotFoundError, FloatingPointError) as error:
-        log.error("%s", error)
-        return 2
     except KeyboardInterrupt:
-        log.error("interrupted; run the same command again to resume")
+        log.error("interrupted; %s", getattr(args, "interrupted", NOTHING_WRITTEN))
         return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        log.error("%s", _one_line(error))
+        return 2
     return 0
+
+
+#: Errors whose message is written for the user; any other is a bug or an unforeseen input,
+#: reported with its type and a pointer to --debug.
+_EXPECTED = (ValueError, KeyError, OSError, FloatingPointError)
+
+
+def _one_line(error: Exception) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        text = str(error.args[0])
+    if not isinstance(error, _EXPECTED) or not lines:
+        text = f"{type(error).__name__}: {text} (spinodal --debug ... shows the traceback)"
+    return text
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .files import atomic_output, check_room, exclusive, prepare_output
 from .initial import draw_sequence
 from .presets import Preset, SplitSpec, get_preset
 from .solver import PhaseFieldModel
@@ -160,15 +161,19 @@ def write_sequences(
 
 def write_trajectory(path: str | Path, phi: np.ndarray, attrs: dict) -> Path:
     """Write one trajectory ``phi`` [T+1, N, N] (``spinodal simulate``) atomically, with
-    ``attrs`` (parameters) as HDF5 attributes."""
-    phi = np.asarray(phi, dtype=np.float32)
+    ``attrs`` (parameters) as HDF5 attributes. Frames are stored in ``phi``'s own precision
+    (float32 or float64), creating the parent folders."""
+    phi = np.asarray(phi)
+    if phi.dtype not in (np.float32, np.float64):
+        phi = phi.astype(np.float32)
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        f.create_dataset("phi", data=phi, chunks=(1, *phi.shape[1:]), **_COMPRESSION)
-        f.attrs.update({k: v for k, v in attrs.items() if v is not None})
-        f.attrs["spinodal_version"] = _version()
-    os.replace(tmp, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    check_room(path, phi.nbytes)
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.create_dataset("phi", data=phi, chunks=(1, *phi.shape[1:]), **_COMPRESSION)
+            f.attrs.update({k: v for k, v in attrs.items() if v is not None})
+            f.attrs["spinodal_version"] = _version()
     return path
 
 
@@ -267,8 +272,9 @@ def generate_split(
     device = torch.device(device) if device is not None else _default_device()
     plan = _plan(preset, split, shard, model)
     out = Path(out)
-    if out.exists():
-        if _same_identity(out, plan.attrs):
+    with exclusive(out):
+        if out.exists():
+            _check_existing(out, plan.attrs)
             log.info(
                 "%s already holds %s/%s shard %s; nothing to do",
                 out,
@@ -277,9 +283,10 @@ def generate_split(
                 plan.attrs["shard"],
             )
             return out
-        raise FileExistsError(
-            f"{out} exists and holds a different dataset; remove it or choose another --out"
-        )
+        return _generate(plan, preset.name, split, out, model, device, progress)
+
+
+def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
     _check_parts_identity(parts, plan.attrs)
@@ -288,11 +295,14 @@ def generate_split(
     spec = plan.spec
     mask = validation_mask(spec)
     todo = [b for b in plan.batches if not _part_path(parts, b).exists()]
+    for batch in plan.batches:
+        if batch not in todo:
+            _check_part(_part_path(parts, batch))
     frames_per_batch = spec.n_frames
     bar = tqdm(
         total=sum(len(b) for b in plan.batches) * frames_per_batch,
         unit="frame",
-        desc=f"{preset.name}/{split}",
+        desc=f"{preset_name}/{split}",
         disable=not progress,
     )
     bar.update(sum(len(b) for b in plan.batches if b not in todo) * frames_per_batch)
@@ -306,8 +316,48 @@ def generate_split(
     return out
 
 
+def _check_existing(out: Path, attrs: dict) -> None:
+    """Return if ``out`` is a complete copy of the dataset ``attrs`` describes, else raise
+    FileExistsError saying what it is (another dataset, unfinished, unreadable, locked)."""
+    try:
+        with h5py.File(out, "r") as f:
+            same = all(_attr(f, k) == v for k, v in attrs.items() if k not in _INFORMATIONAL)
+            complete = bool(_attr(f, "complete"))
+    except OSError as error:
+        if "unable to lock file" in str(error).lower():
+            raise FileExistsError(
+                f"{out} is locked by another process that has it open for writing; close it "
+                "there and run the command again"
+            ) from None
+        raise FileExistsError(
+            f"{out} exists but is not a readable HDF5 file (truncated or corrupted copy?); "
+            "delete it and run the command again to regenerate it"
+        ) from None
+    if not same:
+        raise FileExistsError(
+            f"{out} exists and holds a different dataset; remove it or choose another --out"
+        )
+    if not complete:
+        raise FileExistsError(
+            f"{out} holds this dataset but is marked incomplete; delete it and run the command "
+            "again"
+        )
+
+
 def _part_path(parts: Path, batch: range) -> Path:
     return parts / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
+
+
+def _check_part(path: Path) -> None:
+    """Raise DatasetError naming ``path`` if a finished part cannot be read back."""
+    try:
+        with h5py.File(path, "r") as f:
+            f["phi"].shape  # noqa: B018 (opening the dataset reads its header)
+    except (OSError, KeyError):
+        raise DatasetError(
+            f"{path} (a finished part of an interrupted run) is truncated or corrupted: delete "
+            "that file and run the command again; the other parts are kept"
+        ) from None
 
 
 def _check_parts_identity(parts: Path, attrs: dict) -> None:
@@ -331,6 +381,7 @@ def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None
     phi0 = np.stack([phi for _, phi in drawn]).astype(np.float32)
     eta = np.array([p.eta for p in params])
     path = _part_path(parts, batch)
+    check_room(path, len(batch) * (spec.n_frames + 1) * spec.size**2 * 4 + 2**20)
     tmp = path.with_name(path.name + ".tmp")
     with h5py.File(tmp, "w") as f:
         phi = _create_phi(f, len(batch), spec.n_frames + 1, spec.size)
@@ -362,6 +413,7 @@ def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None
 
 def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
     """Concatenate schema files along the sequence axis by copying compressed chunks."""
+    check_room(out, sum(p.stat().st_size for p in sources) + 2**20)
     opened = [h5py.File(p, "r") for p in sources]
     try:
         total = sum(f["phi"].shape[0] for f in opened)
@@ -387,29 +439,25 @@ def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
     os.replace(tmp, out)
 
 
-def _same_identity(path: Path, attrs: dict) -> bool:
-    try:
-        with h5py.File(path, "r") as f:
-            return bool(f.attrs.get("complete", False)) and all(
-                _attr(f, k) == v for k, v in attrs.items() if k not in _INFORMATIONAL
-            )
-    except OSError:
-        return False
-
-
 def _attr(f: h5py.File, key: str):
     value = f.attrs.get(key)
     return value.item() if isinstance(value, np.generic) else value
 
 
-def join_shards(parts: Sequence[str | Path], out: str | Path) -> Path:
+def join_shards(
+    parts: Sequence[str | Path], out: str | Path, *, overwrite: bool = False
+) -> Path:
     """Join shard files of one split (``--shard k/n`` outputs) into the whole split ``out``.
 
     Checks that the shards come from the same preset, split and solver and cover every
     sequence exactly once; the result equals an unsharded run on the same kind of device.
+    An existing ``out`` is refused (FileExistsError) unless ``overwrite``.
     """
     if not parts:
         raise ValueError("join needs at least one shard file")
+    out = prepare_output(out, overwrite=overwrite)
+    if any(Path(part).resolve() == out.resolve() for part in parts):
+        raise ValueError(f"--out {out} is one of the shards; choose another file")
     datasets = [open_dataset(p) for p in parts]
     try:
         keys = (
@@ -446,7 +494,6 @@ def join_shards(parts: Sequence[str | Path], out: str | Path) -> Path:
     finally:
         for ds in datasets:
             ds.close()
-    out = Path(out)
     _assemble(paths, out, attrs)
     return out
 
@@ -484,7 +531,10 @@ class SequenceDataset:
         f, where = self.file, self.path
         if _attr(f, "schema") != SCHEMA:
             raise DatasetError(f"{where} is not a spinodal dataset (schema attribute missing)")
-        if int(_attr(f, "schema_version")) > SCHEMA_VERSION:
+        version = _attr(f, "schema_version")
+        if version is None:
+            raise DatasetError(f"{where} lacks the attribute 'schema_version'")
+        if int(version) > SCHEMA_VERSION:
             raise DatasetError(
                 f"{where} has schema version {_attr(f, 'schema_version')}; this "
                 f"spinodal reads up to {SCHEMA_VERSION}: upgrade spinodal"

@@ -119,6 +119,12 @@ def evaluation_key(model_name: str, dataset_name: str) -> str:
     return f"{model_name}/{dataset_name}"
 
 
+def _file_identity(path: Path) -> dict:
+    """Size and modification time (ns) of a file: changes whenever its content is rewritten."""
+    stat = path.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def _weights_hash(model) -> str:
     digest = hashlib.sha256()
     for name, tensor in sorted(model.state_dict().items()):
@@ -191,6 +197,9 @@ def evaluate_split(
             "weights": _weights_hash(model),
             "model_config": model.config.to_dict(),
             "dataset": str(Path(dataset_path).resolve()),
+            # the file's own identity: a dataset regenerated or edited at the same path
+            # (its size or modification time changes) is measured again, never served stale
+            "dataset_file": _file_identity(Path(dataset_path)),
             "preset_hash": str(ds.attrs.get("preset_hash", "")),
             "split": str(ds.attrs.get("split", "")),
             "n_sequences": len(ds),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +19,9 @@ import h5py
 import numpy as np
 import torch
 
-from .arrays import as_field_batch, as_parameter
-from .checkpoint import load_model
+from .arrays import as_field_batch, as_parameter, check_misfit, read_npy
+from .checkpoint import load_model, training_range
+from .files import atomic_output, check_room, prepare_output
 from .metrics import PHYSICAL_RANGE, has_diverged
 from .model import CRNN
 
@@ -78,8 +78,32 @@ def _prepare(
     model = model_on(model, device)
     parameter = next(model.parameters())
     batch = as_field_batch(phi0, name=name, dtype=parameter.dtype, device=parameter.device)
+    check_misfit(eta.detach().cpu().numpy() if isinstance(eta, torch.Tensor) else eta)
     eta = as_parameter(eta, batch.data.shape[0], name="eta", like=batch.data)
     return model, batch.data, eta, batch.batched
+
+
+def warn_outside_training(card: dict, eta, phi_mean) -> None:
+    """Warn when a misfit or mean composition lies outside what the checkpoint was trained on
+    (:func:`spinodal.checkpoint.training_range`): the network extrapolates there."""
+    trained = training_range(card)
+    if trained is None:
+        return
+    for name, values, unit in (("eta", eta, 100.0), ("<phi>", phi_mean, 1.0)):
+        low, high = trained["eta" if name == "eta" else "phi_mean"]
+        values = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        outside = (values < low - 1e-12) | (values > high + 1e-12)
+        if outside.any():
+            suffix = " %" if unit != 1.0 else ""
+            log.warning(
+                "%s = %s lies outside the range the model was trained on, [%g, %g]%s: the "
+                "network extrapolates there, trust it less",
+                name,
+                ", ".join(f"{v * unit:g}" for v in np.unique(values[outside])[:5]) + suffix,
+                low * unit,
+                high * unit,
+                suffix,
+            )
 
 
 def _chunks(n: int, batch_size: int | None) -> list[slice]:
@@ -172,7 +196,7 @@ def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.is_file():
         raise FileNotFoundError(f"initial state {path} does not exist")
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False), None
+        return read_npy(path), None
     if path.suffix not in (".h5", ".hdf5"):
         raise ValueError(f"--init must be a .npy or .h5 file, got {path}")
     with h5py.File(path, "r") as f:
@@ -197,6 +221,7 @@ def predict_to_file(
     every: int = 1,
     device: str | torch.device | None = None,
     batch_size: int | None = 16,
+    overwrite: bool = False,
 ) -> Path:
     """Roll out a checkpoint from the initial states in ``init`` and write ``out`` (HDF5).
 
@@ -210,6 +235,7 @@ def predict_to_file(
         n_frames: frames to predict; ``every``: record every ``every``-th (must divide it).
         out: the HDF5 file to write, atomically (temporary file, then rename).
         device: where to compute (default CPU); ``batch_size``: fields rolled out together.
+        overwrite: replace an existing ``out`` (default: refuse, FileExistsError).
 
     The file holds ``phi`` [B, n_frames // every + 1, N, N] float32 ([T'+1, N, N] for a single
     [N, N] field), frame 0 the initial state, and attributes ``eta`` (one per field), ``every``,
@@ -221,7 +247,8 @@ def predict_to_file(
     from . import __version__
 
     n_frames, every = _check_counts(n_frames, every)
-    init, out = Path(init), Path(out)
+    init = Path(init)
+    out = prepare_output(out, overwrite=overwrite)
     fields, file_eta = _read_init(init)
     if eta is None:
         if file_eta is None:
@@ -233,10 +260,10 @@ def predict_to_file(
     model, phi, eta_b, batched = _prepare(model, fields, eta, None, name=str(init))
     B, H, W = phi.shape
     eta_values = np.broadcast_to(np.asarray(eta, dtype=np.float64), (B,)).copy()
+    warn_outside_training(model.card, eta_values, phi.mean(dim=(-2, -1)).cpu().numpy())
     recorded = n_frames // every + 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    try:
+    check_room(out, B * recorded * H * W * 4)
+    with atomic_output(out) as tmp:
         with h5py.File(tmp, "w") as f:
             shape = (B, recorded, H, W) if batched else (recorded, H, W)
             dset = f.create_dataset(
@@ -277,7 +304,4 @@ def predict_to_file(
                     "spinodal_version": __version__,
                 }
             )
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

@@ -77,6 +77,8 @@ def _fields(phi, name: str = "phi") -> np.ndarray:
     array = np.asarray(phi)
     if array.ndim < 2:
         raise ValueError(f"{name} must have shape [..., H, W], got {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     return array
@@ -92,10 +94,14 @@ def mae(a, b) -> np.ndarray:
 
 
 def interface_length(phi, well_height: float = 18.0 / 5.0) -> np.ndarray:
-    """Interface length per unit area 2⟨w(φ)⟩ [...] (Sec. 3.1).
+    """The paper's interface-length measure 2⟨w(φ)⟩ [...] (Sec. 3.1), per unit area.
 
     With w(φ) = A φ²(1 - φ)², A = 18/κ (Eq. 2), a planar equilibrium interface has
-    ∫ 2w dx = 1 per unit length, so 2⟨w⟩ is the interface length per unit area (grid units).
+    ∫ 2w dx = 1 per unit length, so for a field made of equilibrium phases and interfaces 2⟨w⟩
+    is the interface length per unit area (grid units). It is a length only there: it is
+    2⟨w⟩ for any field, and a field that has not separated, whose values sit between the
+    wells, scores high (uniform φ = 0.5 gives 2A/16 = 0.45, more than a coarsened separated
+    field). Compare it between fields that have both separated.
     """
     phi = _fields(phi)
     return 2 * double_well(phi, well_height).mean(axis=(-2, -1), dtype=np.float64)
@@ -306,7 +312,9 @@ def divergence_frame(frames) -> np.ndarray:
 
 def is_phase_separated(phi, threshold: float = 0.05) -> np.ndarray:
     """True where max φ - min φ exceeds ``threshold`` (Sec. 3.4: 0.05), [...] bool. A diverged
-    field (:func:`has_diverged`) is never counted as separated: it is not a physical state."""
+    field (:func:`has_diverged`, including one with NaN) is not counted as separated; it is
+    not homogeneous either, so ask :func:`has_diverged` first: the phase diagram
+    (:func:`spinodal.evaluation.phase_diagram_from_evaluation`) gives it its own class."""
     return (contrast(phi) > threshold) & ~has_diverged(phi)
 
 
@@ -322,6 +330,10 @@ def ensemble_summary(values, axis: int = 0) -> Summary:
     """Median, 25th and 75th percentiles of ``values`` along ``axis`` (the sequences),
     ignoring NaN (e.g. D_b of homogeneous fields); NaN where every value is NaN."""
     values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 0 or values.shape[axis] == 0:
+        raise ValueError(
+            f"ensemble_summary needs at least one value along axis {axis}, got shape {values.shape}"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN
         q25, median, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)

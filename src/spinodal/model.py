@@ -80,6 +80,16 @@ class ModelConfig:
     implicit_damping: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("hidden_channels", "kernel_size", "n_cells"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        for name in ("eta_scale", "implicit_damping"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
+        if not (math.isfinite(self.eta_scale) and self.eta_scale > 0):
+            raise ValueError(f"eta_scale must be finite and > 0, got {self.eta_scale!r}")
         if self.output not in ("mu", "flux", "direct"):
             raise ValueError(f"output must be 'mu', 'flux' or 'direct', got {self.output!r}")
         if self.kernel_size % 2 != 1 or self.kernel_size < 1:

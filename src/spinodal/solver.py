@@ -289,7 +289,12 @@ class PhaseFieldModel:
             f"with η = {float(eta[field]):g}, ⟨φ⟩ = {phi_mean:g}, dt = {self.dt:g}, "
             f"kappa = {self.kappa:g}, well_height = {self.well_height:g}, "
             f"mobility = {self.mobility:g}, C11/C12/C44 = {self.C11:g}/{self.C12:g}/{self.C44:g}. "
-            "A smaller dt usually cures this.",
+            + (
+                f"⟨φ⟩ = {phi_mean:g} lies outside [0, 1], where the explicit double-well term "
+                "is unstable: use a mean composition in [0, 1]."
+                if not 0.0 <= phi_mean <= 1.0
+                else "A smaller dt usually cures this."
+            ),
             field=field,
             step=step_index,
             eta=float(eta[field]),
@@ -400,9 +405,17 @@ def _check_n_frames(n_frames) -> None:
 
 
 def _as_tensor(phi) -> tuple[torch.Tensor, bool]:
+    """(fields [..., H, W] as a float tensor, whether the input was numpy); rejects a rank
+    below 2 or a grid below 4 × 4 with a ValueError naming the shape."""
     if isinstance(phi, torch.Tensor):
-        return phi, False
-    array = np.asarray(phi)
-    if array.dtype not in (np.float32, np.float64):
-        array = array.astype(np.float64)
-    return torch.from_numpy(np.ascontiguousarray(array)), True
+        tensor, is_numpy = phi, False
+    else:
+        array = np.asarray(phi)
+        if array.dtype not in (np.float32, np.float64):
+            array = array.astype(np.float64)
+        tensor, is_numpy = torch.from_numpy(np.ascontiguousarray(array)), True
+    if tensor.ndim < 2 or min(tensor.shape[-2:]) < 4:
+        raise ValueError(
+            f"phi must have shape [..., H, W] with H, W >= 4, got {tuple(tensor.shape)}"
+        )
+    return tensor, is_numpy

@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -121,6 +122,18 @@ class TrainConfig:
     preset: str = "custom"
     stage: str | None = None
 
+    def __post_init__(self) -> None:
+        for name, minimum in (("epochs", 1), ("batch_size", 1), ("curriculum_epochs", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        for name in ("frames", "max_sequences"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
+            raise ValueError(f"learning_rate must be finite and >= 0, got {self.learning_rate!r}")
+
     @classmethod
     def from_preset(
         cls, preset: str | Preset, stage: str | None = None, **overrides
@@ -215,10 +228,19 @@ class _Sequences:
     IN_MEMORY_BYTES = 4 << 30
 
     def __init__(self, ds: SequenceDataset, indices: np.ndarray, frames: int | None):
-        stop = ds.n_frames + 1 if frames is None else min(frames + 1, ds.n_frames + 1)
+        if frames is not None and frames > ds.n_frames:
+            raise ValueError(
+                f"frames = {frames} (--frames) asks for more than the {ds.n_frames} frames after "
+                f"frame 0 that {ds.path} holds"
+            )
+        stop = ds.n_frames + 1 if frames is None else frames + 1
         self.frames = slice(0, stop)
         self.indices = np.asarray(indices)
-        self.eta = torch.from_numpy(ds.eta[self.indices].astype(np.float32))
+        eta = ds.eta[self.indices]
+        if not np.isfinite(eta).all():
+            bad = self.indices[~np.isfinite(eta)].tolist()
+            raise ValueError(f"{ds.path}: eta of sequence(s) {bad[:10]} is not finite")
+        self.eta = torch.from_numpy(eta.astype(np.float32))
         self.n = len(self.indices)
         self.n_frames = stop - 1
         self.size = ds.size
@@ -227,6 +249,25 @@ class _Sequences:
         self._phi = (
             None if self._ds or not self.n else torch.from_numpy(ds.read(self.indices, self.frames))
         )
+        self._check_finite(ds)
+
+    def _check_finite(self, ds: SequenceDataset, chunk: int = 64) -> None:
+        """Raise ValueError naming the sequences of the file that hold NaN or inf."""
+        bad: list[int] = []
+        for start in range(0, self.n, chunk):
+            rows = self.indices[start : start + chunk]
+            phi = (
+                self._phi[start : start + chunk]
+                if self._phi is not None
+                else torch.from_numpy(ds.read(rows, self.frames))
+            )
+            finite = torch.isfinite(phi).flatten(1).all(dim=1).numpy()
+            bad += rows[~finite].tolist()
+        if bad:
+            raise ValueError(
+                f"{ds.path}: sequence(s) {bad[:10]} hold non-finite values (NaN or inf) in their "
+                "first frames; regenerate the dataset or leave them out"
+            )
 
     def take(self, positions) -> tuple[torch.Tensor, torch.Tensor]:
         """(φ [b, T+1, H, W], η [b]) of the sequences at ``positions`` (0..n-1)."""
@@ -327,6 +368,11 @@ def train(
             "train_sequences": int(len(train_idx)),
             "validation_sequences": int(len(val_idx)),
             "size": ds.size,
+            "eta_range": [float(ds.eta[train_idx].min()), float(ds.eta[train_idx].max())],
+            "phi_mean_range": [
+                float(ds.phi_mean[train_idx].min()),
+                float(ds.phi_mean[train_idx].max()),
+            ],
         }
         return _fit(
             config,
@@ -549,9 +595,14 @@ _NONE_YET = (float("inf"), float("inf"))
 
 
 def _selection_key(record: dict) -> tuple[float, float]:
-    """(diverged long rollouts, validation loss): the kept model minimises it in that order."""
+    """(diverged long rollouts, validation loss): the kept model minimises it in that order.
+    A non-finite loss counts as infinite, so that the first epoch is always kept."""
     validation = record["validation"]
-    return float(validation.get("stability", {}).get("diverged", 0)), validation["loss"]
+    loss = validation["loss"]
+    return (
+        float(validation.get("stability", {}).get("diverged", 0)),
+        loss if math.isfinite(loss) else float("inf"),
+    )
 
 
 def _stability_text(stability: dict | None) -> str:

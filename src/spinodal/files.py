@@ -1,0 +1,136 @@
+"""Output files that lose nothing: refuse to overwrite, write atomically, one writer at a time.
+
+Every command that writes a file goes through here:
+
+- :func:`prepare_output` refuses an existing output unless the caller asked to overwrite it,
+  with the same wording in every command, and creates the parent folders;
+- :func:`atomic_output` yields a temporary path next to the target and renames it over the
+  target only when the block finished without an error, so that a crash, an interrupt or a full
+  disk never leaves a half-written file under the target's name;
+- :func:`exclusive` takes an advisory lock (``OUT.lock``) so that two processes writing the same
+  output fail clearly instead of racing; the operating system releases it when the process
+  ends, even when killed, so an interrupted run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+__all__ = [
+    "OutputLockedError",
+    "prepare_output",
+    "check_room",
+    "atomic_output",
+    "atomic_write",
+    "exclusive",
+]
+
+
+class OutputLockedError(FileExistsError):
+    """Another process is writing the same output."""
+
+
+def prepare_output(path: str | Path, *, overwrite: bool = False, option: str = "--out") -> Path:
+    """``path`` as a Path whose parent folder exists, refusing an existing file.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False (the message names
+            ``option`` and ``--overwrite``); ``path`` is a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise FileExistsError(f"{option} {path} is a folder, not a file")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists: give --overwrite to replace it, or choose another {option}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_room(path: str | Path, nbytes: int) -> None:
+    """Refuse to start writing ``path`` when ``nbytes`` (an upper bound: the uncompressed
+    size) exceed the file-size limit (``ulimit -f``) or the free space of its disk.
+
+    HDF5 cannot recover from a write that fails half-way (the library crashes while closing
+    the file), so the room is checked before the first byte is written.
+
+    Raises:
+        OSError: naming the size needed and the limit.
+    """
+    path = Path(path)
+    megabytes = nbytes / 2**20
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):
+        limit = -1
+    if limit not in (-1, getattr(resource, "RLIM_INFINITY", -1)) and nbytes > limit:
+        raise OSError(
+            f"{path} needs up to {megabytes:.1f} MB but the file-size limit (ulimit -f) is "
+            f"{limit / 2**20:.1f} MB; raise the limit or write less"
+        )
+    free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
+    if nbytes > free:
+        raise OSError(
+            f"{path} needs up to {megabytes:.1f} MB but its disk has {free / 2**20:.1f} MB free"
+        )
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path ``PATH.tmp``; on success rename it to ``path``, on any error
+    (including KeyboardInterrupt) remove it and leave ``path`` as it was."""
+    path = Path(path)
+    tmp = _temporary(path)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` and move ``tmp`` onto ``path`` (see :func:`atomic_output`)."""
+    with atomic_output(path) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``PATH.lock`` for the block.
+
+    Raises:
+        OutputLockedError: another process holds it ("another process is writing PATH").
+    """
+    path = Path(path)
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; the atomic renames still protect data
+        yield
+        return
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputLockedError(
+                f"another process is writing {path} (it holds {lock}); wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+            fcntl.flock(handle, fcntl.LOCK_UN)
