@@ -27,6 +27,7 @@ __all__ = [
     "atomic_output",
     "atomic_write",
     "exclusive",
+    "open_hdf5",
 ]
 
 
@@ -134,3 +135,29 @@ def exclusive(path: str | Path) -> Iterator[None]:
         finally:
             lock.unlink(missing_ok=True)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_hdf5(path: str | Path, mode: str = "r"):
+    """``h5py.File(path, mode)`` with errors that name the file and the cause.
+
+    Raises:
+        FileNotFoundError: no such file (for reading).
+        OutputLockedError: another process has it open for writing.
+        ValueError: not an HDF5 file, or a truncated or corrupted one.
+    """
+    import h5py
+
+    path = Path(path)
+    if mode == "r" and not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    try:
+        return h5py.File(path, mode)
+    except OSError as error:
+        text = str(error).lower()
+        if "unable to lock file" in text:
+            raise OutputLockedError(
+                f"{path} is locked by another process that has it open for writing; close it "
+                "there and run the command again"
+            ) from None
+        cause = "truncated" if "truncated" in text else "not HDF5, or corrupted"
+        raise ValueError(f"{path} is not a readable HDF5 file ({cause})") from None

@@ -21,7 +21,7 @@ import torch
 
 from .arrays import as_field_batch, as_parameter, check_misfit, read_npy
 from .checkpoint import load_model, training_range
-from .files import atomic_output, check_room, prepare_output
+from .files import atomic_output, check_room, open_hdf5, prepare_output
 from .metrics import PHYSICAL_RANGE, has_diverged
 from .model import CRNN
 
@@ -199,7 +199,7 @@ def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         return read_npy(path), None
     if path.suffix not in (".h5", ".hdf5"):
         raise ValueError(f"--init must be a .npy or .h5 file, got {path}")
-    with h5py.File(path, "r") as f:
+    with open_hdf5(path) as f:
         is_dataset = "schema" in f.attrs
         if not is_dataset:
             if "phi" not in f or f["phi"].ndim != 3:

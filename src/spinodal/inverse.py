@@ -71,6 +71,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
+from .files import open_hdf5
 from .metrics import is_phase_separated
 from .solver import PhaseFieldModel
 
@@ -639,14 +640,12 @@ def read_observations(
     """
     import json
 
-    import h5py
-
     from .datasets import open_dataset
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
-    with h5py.File(path, "r") as f:
+    with open_hdf5(path) as f:
         is_dataset = "schema" in f.attrs
         if not is_dataset:
             if "phi" not in f or f["phi"].ndim != 3:
