@@ -15,9 +15,14 @@ Numpy, float64: these are fixed operators built once per grid and then cast.
 
 from __future__ import annotations
 
-import numpy as np
+from functools import lru_cache
 
-__all__ = ["cubic_stiffness", "trace_B", "min_trace_B"]
+import numpy as np
+import torch
+
+from .spectral import wavevectors
+
+__all__ = ["cubic_stiffness", "trace_B", "trace_B_grid", "min_trace_B"]
 
 
 def cubic_stiffness(C11: float, C12: float, C44: float) -> np.ndarray:
@@ -71,3 +76,20 @@ def min_trace_B(C11: float, C12: float, C44: float, n_angles: int = 7201) -> flo
     """
     theta = np.linspace(0.0, np.pi / 2, n_angles)
     return float(trace_B(np.cos(theta), np.sin(theta), C11, C12, C44).min())
+
+
+@lru_cache(maxsize=64)
+def trace_B_grid(
+    H: int,
+    W: int,
+    dx: float,
+    C11: float,
+    C12: float,
+    C44: float,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> torch.Tensor:
+    """tr B(q̂) [H, W//2+1] on the real-FFT wavevectors of an H × W grid of spacing ``dx``
+    (0 at q = 0), built in float64 and cast to ``dtype`` on ``device``; cached."""
+    qx, qy = wavevectors(H, W, dx)
+    return torch.as_tensor(trace_B(qx, qy, C11, C12, C44), dtype=dtype, device=device)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from .spectral import SpectralGrid, irfft2, rfft2
+from .spectral import SpectralGrid, rfft2
 
 __all__ = [
     "double_well",
@@ -25,8 +25,6 @@ __all__ = [
     "double_well_second",
     "parseval_weights",
     "energy_densities",
-    "elastic_potential",
-    "chemical_potential",
 ]
 
 
@@ -66,9 +64,10 @@ def _eta_squared(eta, like: torch.Tensor) -> torch.Tensor:
 
 
 def energy_densities(
-    phi: torch.Tensor, eta, grid: SpectralGrid, *, A: float, kappa: float
+    phi: torch.Tensor, eta, grid: SpectralGrid, trB: torch.Tensor, *, A: float, kappa: float
 ) -> dict[str, torch.Tensor]:
-    """Mean free-energy densities of fields ``phi`` [..., H, W] with misfit ``eta`` [...].
+    """Mean free-energy densities of fields ``phi`` [..., H, W] with misfit ``eta`` [...], on
+    ``grid`` with tr B(q̂) ``trB`` [H, W//2+1] (:func:`spinodal.elasticity.trace_B_grid`).
 
     Returns a dict of tensors [...]:
         ``total``: the paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ (Sec. 2.3, the L_f loss and Fig. 5a);
@@ -82,7 +81,7 @@ def energy_densities(
     phi_hat = rfft2(phi)
     power = parseval_weights(grid) * (phi_hat.real**2 + phi_hat.imag**2)
     gradient = 0.5 * kappa * (grid.q2 * power).sum(dim=(-2, -1))
-    elastic = 0.5 * _eta_squared(eta, phi) * (grid.trB * power).sum(dim=(-2, -1))
+    elastic = 0.5 * _eta_squared(eta, phi) * (trB * power).sum(dim=(-2, -1))
     bulk = double_well(phi, A).mean(dim=(-2, -1))
     return {
         "total": 2 * bulk + elastic,
@@ -92,17 +91,3 @@ def energy_densities(
         "elastic": elastic,
         "functional": gradient + bulk + elastic,
     }
-
-
-def elastic_potential(phi: torch.Tensor, eta, grid: SpectralGrid) -> torch.Tensor:
-    """ρ'(φ) = -η tr σ, with ρ̂' = η² tr B(q̂) φ̂ (Eqs. 5-7) [..., H, W]; zero mean."""
-    return irfft2(_eta_squared(eta, phi)[..., None, None] * grid.trB * rfft2(phi), grid.shape)
-
-
-def chemical_potential(
-    phi: torch.Tensor, eta, grid: SpectralGrid, *, A: float, kappa: float
-) -> torch.Tensor:
-    """μ = δF/δφ = -κ ∇²φ + w'(φ) + ρ'(φ) (Eq. 7) [..., H, W], spectral Laplacian."""
-    phi_hat = rfft2(phi)
-    linear_hat = (kappa * grid.q2 + _eta_squared(eta, phi)[..., None, None] * grid.trB) * phi_hat
-    return irfft2(linear_hat, grid.shape) + double_well_prime(phi, A)

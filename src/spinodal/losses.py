@@ -44,10 +44,13 @@ def mean_free_energy(
     phi: torch.Tensor, eta: torch.Tensor, physics: PhaseFieldModel
 ) -> torch.Tensor:
     """The paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ of fields [B, T, H, W] with misfits [B] → [B, T]."""
-    grid = physics.grid(*phi.shape[-2:], phi.device, phi.dtype)
-    return energy_densities(phi, eta[:, None], grid, A=physics.well_height, kappa=physics.kappa)[
-        "total"
-    ]
+    H, W = phi.shape[-2:]
+    grid = physics.grid(H, W, phi.device, phi.dtype)
+    trB = physics.trace_B_grid(H, W, phi.device, phi.dtype)
+    energies = energy_densities(
+        phi, eta[:, None], grid, trB, A=physics.well_height, kappa=physics.kappa
+    )
+    return energies["total"]
 
 
 def sequence_loss(

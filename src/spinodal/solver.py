@@ -27,8 +27,9 @@ import torch
 
 from . import theory
 from .arrays import FieldBatch, as_field_batch, as_parameter
-from .elasticity import trace_B
-from .free_energy import chemical_potential, energy_densities
+from .elasticity import trace_B, trace_B_grid
+from .equation import CahnHilliardElastic
+from .free_energy import energy_densities
 from .spectral import SpectralGrid, rfft2, spectral_grid
 
 __all__ = [
@@ -104,9 +105,18 @@ class PhaseFieldModel:
         """Z = 2 C44 / (C11 - C12); 1 is elastically isotropic."""
         return 2 * self.C44 / (self.C11 - self.C12)
 
+    @property
+    def equation(self) -> CahnHilliardElastic:
+        """Eq. 7 with these constants, split as Eq. 8 treats it."""
+        return CahnHilliardElastic(self.kappa, self.well_height, self.mobility)
+
     def grid(self, H: int, W: int, device=None, dtype=torch.float32) -> SpectralGrid:
-        """The spectral operators of an H × W grid (cached)."""
-        return spectral_grid(
+        """The Fourier grid of an H × W domain (cached)."""
+        return spectral_grid(H, W, self.dx, torch.device(device or "cpu"), dtype)
+
+    def trace_B_grid(self, H: int, W: int, device=None, dtype=torch.float32) -> torch.Tensor:
+        """tr B(q̂) [H, W//2+1] on the grid's wavevectors (cached), energy / area."""
+        return trace_B_grid(
             H, W, self.dx, self.C11, self.C12, self.C44, torch.device(device or "cpu"), dtype
         )
 
@@ -160,14 +170,21 @@ class PhaseFieldModel:
         """
         tensor, is_numpy = _as_tensor(phi)
         grid = self.grid(*tensor.shape[-2:], tensor.device, tensor.dtype)
-        out = energy_densities(tensor, eta, grid, A=self.well_height, kappa=self.kappa)
+        trB = self.trace_B_grid(*tensor.shape[-2:], tensor.device, tensor.dtype)
+        out = energy_densities(tensor, eta, grid, trB, A=self.well_height, kappa=self.kappa)
         return {k: v.cpu().numpy() for k, v in out.items()} if is_numpy else out
 
     def chemical_potential(self, phi, eta):
         """μ = δF/δφ = -κ∇²φ + w'(φ) + ρ'(φ) (Eq. 7), [..., H, W], same kind as ``phi``."""
         tensor, is_numpy = _as_tensor(phi)
-        grid = self.grid(*tensor.shape[-2:], tensor.device, tensor.dtype)
-        mu = chemical_potential(tensor, eta, grid, A=self.well_height, kappa=self.kappa)
+        H, W = tensor.shape[-2:]
+        eta2 = torch.as_tensor(eta, dtype=tensor.dtype, device=tensor.device) ** 2
+        mu = self.equation.chemical_potential(
+            tensor,
+            self.grid(H, W, tensor.device, tensor.dtype).q2,
+            self.trace_B_grid(H, W, tensor.device, tensor.dtype),
+            eta2[..., None, None],
+        )
         return mu.cpu().numpy() if is_numpy else mu
 
     # --- dynamics ---------------------------------------------------------------------------
@@ -323,14 +340,16 @@ class Stepper:
 
     def __init__(self, model: PhaseFieldModel, phi0: torch.Tensor, eta: torch.Tensor):
         B, H, W = phi0.shape
-        grid = model.grid(H, W, phi0.device, phi0.dtype)
-        dtM = model.dt * model.mobility
-        A = model.well_height
-        q2 = grid.q2
-        denominator = 1 + dtM * (model.kappa * q2**2 + eta[:, None, None] ** 2 * grid.trB * q2)
+        equation = model.equation
+        q2 = model.grid(H, W, phi0.device, phi0.dtype).q2
+        trB = model.trace_B_grid(H, W, phi0.device, phi0.dtype)
+        implicit = equation.implicit_symbol(q2, trB, eta[:, None, None] ** 2)
+        denominator = 1 + model.dt * implicit
+        # The explicit part δt N̂ = -δt M q² ŵ', with w'(½ + u) = c (u³ - u/4), c = 4A.
+        explicit = equation.cubic_coefficient * (model.dt * model.mobility) * q2
         # Multipliers duplicated over (re, im) so the updates are contiguous real operations.
         self._keep = (1 / denominator)[..., None].expand(-1, -1, -1, 2).contiguous()
-        self._cubic = (4 * A * dtM * q2 / denominator)[..., None].expand(-1, -1, -1, 2).contiguous()
+        self._cubic = (explicit / denominator)[..., None].expand(-1, -1, -1, 2).contiguous()
         self.shape = (H, W)
         self.mean = phi0.mean(dim=(-2, -1))
         self.u = (phi0 - 0.5).contiguous()

@@ -13,57 +13,43 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .elasticity import trace_B
-
-__all__ = ["SpectralGrid", "spectral_grid", "rfft2", "irfft2"]
+__all__ = ["SpectralGrid", "spectral_grid", "wavevectors", "rfft2", "irfft2"]
 
 
 @dataclass(frozen=True)
 class SpectralGrid:
-    """Wavevector fields of an H × W periodic grid for real FFTs.
+    """The Fourier grid of an H × W periodic domain for real FFTs (no material in it: tr B of
+    the elastic problem comes from :func:`spinodal.elasticity.trace_B_grid`).
 
     Attributes:
-        qx, qy: wavevector components [H, W//2+1] (1 / length).
-        q2: |q|² [H, W//2+1].
-        trB: tr B(q/|q|) of Eq. 6 [H, W//2+1], 0 at q = 0 (energy units).
+        q2: |q|² [H, W//2+1] (1 / length²).
         shape: (H, W) of the real-space grid.
     """
 
-    qx: torch.Tensor
-    qy: torch.Tensor
     q2: torch.Tensor
-    trB: torch.Tensor
     shape: tuple[int, int]
 
 
 @lru_cache(maxsize=64)
-def _grid_numpy(
-    H: int, W: int, dx: float, C11: float, C12: float, C44: float
-) -> tuple[np.ndarray, ...]:
+def wavevectors(H: int, W: int, dx: float) -> tuple[np.ndarray, np.ndarray]:
+    """(qx, qy) [H, W//2+1] float64 of the real-FFT half plane, q = 2π k / (N dx); read-only."""
     qy = 2 * np.pi * np.fft.fftfreq(H, d=dx)[:, None] * np.ones((1, W // 2 + 1))
     qx = 2 * np.pi * np.fft.rfftfreq(W, d=dx)[None, :] * np.ones((H, 1))
-    trB = trace_B(qx, qy, C11, C12, C44)
-    return qx, qy, qx**2 + qy**2, trB
+    qx.flags.writeable = qy.flags.writeable = False
+    return qx, qy
 
 
 @lru_cache(maxsize=64)
 def spectral_grid(
-    H: int,
-    W: int,
-    dx: float,
-    C11: float,
-    C12: float,
-    C44: float,
-    device: torch.device,
-    dtype: torch.dtype,
+    H: int, W: int, dx: float, device: torch.device, dtype: torch.dtype
 ) -> SpectralGrid:
     """The (cached) :class:`SpectralGrid` of an H × W grid of spacing ``dx``.
 
     Built in float64 with numpy, then cast to ``dtype`` on ``device``.
     """
-    arrays = _grid_numpy(H, W, dx, C11, C12, C44)
-    qx, qy, q2, trB = (torch.as_tensor(a, dtype=dtype, device=device) for a in arrays)
-    return SpectralGrid(qx=qx, qy=qy, q2=q2, trB=trB, shape=(H, W))
+    qx, qy = wavevectors(H, W, dx)
+    q2 = torch.as_tensor(qx**2 + qy**2, dtype=dtype, device=device)
+    return SpectralGrid(q2=q2, shape=(H, W))
 
 
 def rfft2(field: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .elasticity import min_trace_B, trace_B
+from .equation import CahnHilliardElastic
 from .free_energy import double_well_second
 
 __all__ = ["growth_rate", "amplification_factor", "spinodal_misfit", "chemical_spinodal"]
@@ -26,12 +27,10 @@ __all__ = ["growth_rate", "amplification_factor", "spinodal_misfit", "chemical_s
 def growth_rate(qx, qy, phi_mean, eta, *, A, kappa, mobility, C11, C12, C44) -> np.ndarray:
     """Continuous linear growth rate ω(q) (1 / time) of the mode q = (qx, qy) (1 / length)."""
     qx, qy = np.asarray(qx, float), np.asarray(qy, float)
-    q2 = qx**2 + qy**2
-    w2 = double_well_second(np.asarray(phi_mean, float), A)
-    return (
-        -mobility
-        * q2
-        * (w2 + np.asarray(eta, float) ** 2 * trace_B(qx, qy, C11, C12, C44) + kappa * q2)
+    equation = CahnHilliardElastic(kappa, A, mobility)
+    eta2 = np.asarray(eta, float) ** 2
+    return equation.growth_rate(
+        qx**2 + qy**2, trace_B(qx, qy, C11, C12, C44), eta2, np.asarray(phi_mean, float)
     )
 
 
@@ -40,10 +39,11 @@ def amplification_factor(
 ) -> np.ndarray:
     """Factor g(q) by which one step of Eq. 8 multiplies a small mode q about φ̄."""
     qx, qy = np.asarray(qx, float), np.asarray(qy, float)
-    q2 = qx**2 + qy**2
-    w2 = double_well_second(np.asarray(phi_mean, float), A)
-    elastic = np.asarray(eta, float) ** 2 * trace_B(qx, qy, C11, C12, C44)
-    return (1 - dt * mobility * q2 * w2) / (1 + dt * mobility * q2 * (kappa * q2 + elastic))
+    equation = CahnHilliardElastic(kappa, A, mobility)
+    eta2 = np.asarray(eta, float) ** 2
+    return equation.amplification_factor(
+        qx**2 + qy**2, trace_B(qx, qy, C11, C12, C44), eta2, np.asarray(phi_mean, float), dt
+    )
 
 
 def chemical_spinodal(A: float) -> tuple[float, float]:
