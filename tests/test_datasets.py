@@ -87,7 +87,7 @@ def test_resume_after_interruption_gives_the_same_file(train_file, tmp_path, mon
 
     def dying(parts, batch, *args):
         if calls["n"] == 2:
-            (parts / "sequences-half-written.h5.tmp").write_bytes(b"\0" * 100)
+            (parts.folder / "sequences-half-written.h5.tmp").write_bytes(b"\0" * 100)
             raise KeyboardInterrupt
         calls["n"] += 1
         return original(parts, batch, *args)

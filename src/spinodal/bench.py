@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .devices import resolve_device
 from .presets import get_preset
 from .solver import PhaseFieldModel, Stepper
 
@@ -97,7 +98,7 @@ def bench_solver(
     seconds_per_sample: float = 0.2,
 ) -> list[SolverTiming]:
     """Time a solver step against an rfft2 + irfft2 pair of the same batch, for each size."""
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(device)
     model = PhaseFieldModel()
     results = []
     for size in sizes:
@@ -229,7 +230,7 @@ def bench_model(
     from .inference import model_on
     from .model import CRNN
 
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(device)
     solver_device = torch.device(solver_device) if solver_device is not None else device
     sync = device if device.type == "cuda" else solver_device
     net = model_on(model if model is not None else CRNN(), device)

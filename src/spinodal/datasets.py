@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +40,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .files import atomic_output, check_room, exclusive, prepare_output
+from .devices import resolve_device
+from .files import ResumableParts, atomic_output, check_room, exclusive, prepare_output
 from .initial import draw_sequence
 from .presets import Preset, SplitSpec, get_preset
 from .solver import PhaseFieldModel
@@ -146,16 +145,14 @@ def write_sequences(
     }
     base.update(attrs or {})
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
+    for name, values in columns.items():
+        if np.shape(values) != (S,):
+            raise DatasetError(f"{name} must have shape [{S}], got {np.shape(values)}")
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
         _create_phi(f, *phi.shape[:3])[...] = phi
         for name, values in columns.items():
-            values = np.asarray(values, dtype=_DTYPES.get(name, np.float64))
-            if values.shape != (S,):
-                raise DatasetError(f"{name} must have shape [{S}], got {values.shape}")
-            f.create_dataset(name, data=values)
+            f.create_dataset(name, data=np.asarray(values, dtype=_DTYPES.get(name, np.float64)))
         f.attrs.update(base)
-    os.replace(tmp, path)
     return path
 
 
@@ -238,10 +235,6 @@ def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldM
     return _Plan(spec, batches, attrs)
 
 
-def _default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def generate_split(
     preset: str | Preset,
     split: str,
@@ -269,7 +262,7 @@ def generate_split(
     """
     preset = get_preset(preset)
     model = model or PhaseFieldModel()
-    device = torch.device(device) if device is not None else _default_device()
+    device = resolve_device(device)
     plan = _plan(preset, split, shard, model)
     out = Path(out)
     with exclusive(out):
@@ -287,17 +280,14 @@ def generate_split(
 
 
 def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
-    parts = out.with_name(out.name + ".parts")
-    parts.mkdir(parents=True, exist_ok=True)
-    _check_parts_identity(parts, plan.attrs)
-    for stale in parts.glob("*.tmp"):
-        stale.unlink()
+    defining = {k: v for k, v in plan.attrs.items() if k not in _INFORMATIONAL}
+    parts = ResumableParts(out.with_name(out.name + ".parts"), defining, "dataset generation")
     spec = plan.spec
     mask = validation_mask(spec)
-    todo = [b for b in plan.batches if not _part_path(parts, b).exists()]
+    todo = parts.todo(plan.batches)
     for batch in plan.batches:
         if batch not in todo:
-            _check_part(_part_path(parts, batch))
+            _check_part(parts.path(batch))
     frames_per_batch = spec.n_frames
     bar = tqdm(
         total=sum(len(b) for b in plan.batches) * frames_per_batch,
@@ -309,10 +299,8 @@ def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
     for batch in todo:
         _generate_batch(parts, batch, spec, mask, model, device, plan.attrs, bar)
     bar.close()
-    _assemble(
-        [_part_path(parts, b) for b in plan.batches], out, {**plan.attrs, "devices": device.type}
-    )
-    shutil.rmtree(parts)
+    _assemble([parts.path(b) for b in plan.batches], out, {**plan.attrs, "devices": device.type})
+    parts.remove()
     return out
 
 
@@ -344,10 +332,6 @@ def _check_existing(out: Path, attrs: dict) -> None:
         )
 
 
-def _part_path(parts: Path, batch: range) -> Path:
-    return parts / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
-
-
 def _check_part(path: Path) -> None:
     """Raise DatasetError naming ``path`` if a finished part cannot be read back."""
     try:
@@ -360,30 +344,14 @@ def _check_part(path: Path) -> None:
         ) from None
 
 
-def _check_parts_identity(parts: Path, attrs: dict) -> None:
-    identity = parts / "identity.json"
-    defining = {k: v for k, v in attrs.items() if k not in _INFORMATIONAL}
-    text = json.dumps(defining, sort_keys=True, indent=1)
-    if identity.exists():
-        if identity.read_text() != text:
-            raise FileExistsError(
-                f"{parts} holds an interrupted run of a different dataset; remove it to restart"
-            )
-    else:
-        tmp = identity.with_suffix(".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, identity)
-
-
 def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None:
     drawn = [draw_sequence(spec, i) for i in batch]
     params = [p for p, _ in drawn]
     phi0 = np.stack([phi for _, phi in drawn]).astype(np.float32)
     eta = np.array([p.eta for p in params])
-    path = _part_path(parts, batch)
+    path = parts.path(batch)
     check_room(path, len(batch) * (spec.n_frames + 1) * spec.size**2 * 4 + 2**20)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
         phi = _create_phi(f, len(batch), spec.n_frames + 1, spec.size)
         phi[:, 0] = phi0
         frames = model.frames(
@@ -408,7 +376,6 @@ def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None
         for name, values in columns.items():
             f.create_dataset(name, data=np.asarray(values, dtype=_DTYPES.get(name, np.float64)))
         f.attrs.update(attrs)
-    os.replace(tmp, path)
 
 
 def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
@@ -418,8 +385,7 @@ def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
     try:
         total = sum(f["phi"].shape[0] for f in opened)
         frames, size = opened[0]["phi"].shape[1], opened[0]["phi"].shape[2]
-        tmp = out.with_name(out.name + ".tmp")
-        with h5py.File(tmp, "w") as dst:
+        with atomic_output(out) as tmp, h5py.File(tmp, "w") as dst:
             phi = _create_phi(dst, total, frames, size)
             row = 0
             for src in opened:
@@ -436,7 +402,6 @@ def _assemble(sources: list[Path], out: Path, attrs: dict) -> None:
     finally:
         for f in opened:
             f.close()
-    os.replace(tmp, out)
 
 
 def _attr(f: h5py.File, key: str):
@@ -444,9 +409,7 @@ def _attr(f: h5py.File, key: str):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def join_shards(
-    parts: Sequence[str | Path], out: str | Path, *, overwrite: bool = False
-) -> Path:
+def join_shards(parts: Sequence[str | Path], out: str | Path, *, overwrite: bool = False) -> Path:
     """Join shard files of one split (``--shard k/n`` outputs) into the whole split ``out``.
 
     Checks that the shards come from the same preset, split and solver and cover every

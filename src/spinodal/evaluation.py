@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from tqdm import tqdm
 
 from . import metrics
 from .datasets import open_dataset
+from .files import ResumableParts, atomic_output
 from .solver import PhaseFieldModel
 
 __all__ = [
@@ -212,13 +212,11 @@ def evaluate_split(
         if _complete_group(out_path, key, identity):
             log.info("%s already holds %s; nothing to do", out_path, key)
             return key
-        parts = Path(f"{out_path}.parts") / key.replace("/", "__")
-        parts.mkdir(parents=True, exist_ok=True)
-        _check_identity(parts, identity)
-        for stale in parts.glob("*.tmp"):
-            stale.unlink()
+        parts = ResumableParts(
+            Path(f"{out_path}.parts") / key.replace("/", "__"), identity, "evaluation"
+        )
         batches = [range(s, min(s + batch_size, len(ds))) for s in range(0, len(ds), batch_size)]
-        todo = [b for b in batches if not _part(parts, b).exists()]
+        todo = parts.todo(batches)
         bar = tqdm(
             total=sum(len(b) for b in batches) * (T + 1),
             unit="frame",
@@ -246,31 +244,9 @@ def evaluate_split(
             "tau": float(ds.attrs.get("tau", 1.0)),
             "complete": True,
         }
-    _assemble(out_path, key, [_part(parts, b) for b in batches], columns, T, attrs)
-    shutil.rmtree(parts)
-    parent = parts.parent
-    if parent.exists() and not any(parent.iterdir()):
-        parent.rmdir()
+    _assemble(out_path, key, [parts.path(b) for b in batches], columns, T, attrs)
+    parts.remove()
     return key
-
-
-def _part(parts: Path, batch: range) -> Path:
-    return parts / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
-
-
-def _check_identity(parts: Path, identity: dict) -> None:
-    path = parts / "identity.json"
-    text = json.dumps(identity, sort_keys=True, indent=1)
-    if path.exists():
-        if path.read_text() != text:
-            raise FileExistsError(
-                f"{parts} holds an interrupted evaluation with other settings or weights; "
-                "remove it to restart"
-            )
-    else:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
 
 
 def _complete_group(out_path: Path, key: str, identity: dict) -> bool:
@@ -337,31 +313,24 @@ def _evaluate_batch(model, ds, batch, T, stored, store_sequences, pf_model, part
                     t,
                 )
             measure(t, nn, ds.read(indices, t))
-    path = _part(parts, batch)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
+    with atomic_output(parts.path(batch)) as tmp, h5py.File(tmp, "w") as f:
         for name, values in out.items():
             f.create_dataset(name, data=values)
         f.create_dataset("frames/nn", data=kept["nn"])
         f.create_dataset("frames/pf", data=kept["pf"])
-    os.replace(tmp, path)
 
 
 def _write_group(out_path: Path, key: str, write) -> None:
     """Replace group ``key`` of ``out_path`` atomically: copy the file (if any), rewrite the
     group in the copy with ``write(group)``, rename the copy over the file."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    try:
+    with atomic_output(out_path) as tmp:
         if out_path.exists():
             shutil.copyfile(out_path, tmp)
         with h5py.File(tmp, "a") as f:
             if key in f:
                 del f[key]
             write(f.create_group(key))
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, attrs) -> None:

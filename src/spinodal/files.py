@@ -7,6 +7,8 @@ Every command that writes a file goes through here:
 - :func:`atomic_output` yields a temporary path next to the target and renames it over the
   target only when the block finished without an error, so that a crash, an interrupt or a full
   disk never leaves a half-written file under the target's name;
+- :class:`ResumableParts` keeps the finished parts of a long job (``OUT.parts/``) with the
+  identity of the job, so that running the same command again resumes it;
 - :func:`exclusive` takes an advisory lock (``OUT.lock``) so that two processes writing the same
   output fail clearly instead of racing; the operating system releases it when the process
   ends, even when killed, so an interrupted run never leaves a stale lock behind.
@@ -15,6 +17,7 @@ Every command that writes a file goes through here:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -28,6 +31,7 @@ __all__ = [
     "atomic_write",
     "exclusive",
     "open_hdf5",
+    "ResumableParts",
 ]
 
 
@@ -161,3 +165,49 @@ def open_hdf5(path: str | Path, mode: str = "r"):
             ) from None
         cause = "truncated" if "truncated" in text else "not HDF5, or corrupted"
         raise ValueError(f"{path} is not a readable HDF5 file ({cause})") from None
+
+
+class ResumableParts:
+    """The finished parts of a long job, one file per batch of sequences, in ``folder``.
+
+    ``identity`` (JSON-serializable) describes the job; it is stored as ``identity.json`` on
+    the first run, and a later run with another identity is refused instead of mixing parts of
+    two jobs. Parts are written with :func:`atomic_output`, so a part that exists is finished;
+    leftover temporary files of an interrupted run are removed on opening.
+
+    Args:
+        folder: where the parts live (created).
+        identity: what the job is (settings, inputs, weights, ...).
+        what: the job's kind, for messages ("dataset", "evaluation").
+    """
+
+    def __init__(self, folder: str | Path, identity: dict, what: str):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stored = self.folder / "identity.json"
+        text = json.dumps(identity, sort_keys=True, indent=1)
+        if stored.exists():
+            if stored.read_text() != text:
+                raise FileExistsError(
+                    f"{self.folder} holds an interrupted {what} with other settings; remove it "
+                    "to restart"
+                )
+        else:
+            atomic_write(stored, lambda tmp: tmp.write_text(text))
+        for stale in self.folder.glob("*.tmp"):
+            stale.unlink()
+
+    def path(self, batch: range) -> Path:
+        """The part file of the sequences ``batch``."""
+        return self.folder / f"sequences-{batch.start:07d}-{batch.stop:07d}.h5"
+
+    def todo(self, batches: list[range]) -> list[range]:
+        """The batches whose part is not finished yet."""
+        return [batch for batch in batches if not self.path(batch).exists()]
+
+    def remove(self) -> None:
+        """Delete the parts (after they were assembled), and the parent folder if empty."""
+        shutil.rmtree(self.folder)
+        parent = self.folder.parent
+        if parent.name.endswith(".parts") and parent.exists() and not any(parent.iterdir()):
+            parent.rmdir()

@@ -71,7 +71,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
-from .files import open_hdf5
+from .files import atomic_output, open_hdf5
 from .metrics import is_phase_separated
 from .solver import PhaseFieldModel
 
@@ -763,25 +763,25 @@ def write_results(path: str | Path, results: dict, attrs: dict | None = None) ->
     if suffix not in (".csv", ".h5", ".hdf5"):
         raise ValueError(f"results go to a .csv or .h5 file, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if suffix == ".csv":
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(RESULT_COLUMNS)
-            for row in zip(*(np.asarray(results[c]).tolist() for c in RESULT_COLUMNS), strict=True):
-                writer.writerow(row)
-    else:
-        import h5py
+    with atomic_output(path) as tmp:
+        if suffix == ".csv":
+            with open(tmp, "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(RESULT_COLUMNS)
+                columns = (np.asarray(results[c]).tolist() for c in RESULT_COLUMNS)
+                for row in zip(*columns, strict=True):
+                    writer.writerow(row)
+        else:
+            import h5py
 
-        from . import __version__
+            from . import __version__
 
-        with h5py.File(tmp, "w") as f:
-            for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):
-                f.create_dataset(name, data=np.asarray(results[name]))
-            f.attrs.update({k: v for k, v in (attrs or {}).items() if v is not None})
-            f.attrs["method"] = str(results["method"])
-            f.attrs["noise"] = float(results["noise"])
-            f.attrs["seconds"] = float(results["seconds"])
-            f.attrs["spinodal_version"] = __version__
-    tmp.replace(path)
+            with h5py.File(tmp, "w") as f:
+                for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):
+                    f.create_dataset(name, data=np.asarray(results[name]))
+                f.attrs.update({k: v for k, v in (attrs or {}).items() if v is not None})
+                f.attrs["method"] = str(results["method"])
+                f.attrs["noise"] = float(results["noise"])
+                f.attrs["seconds"] = float(results["seconds"])
+                f.attrs["spinodal_version"] = __version__
     return path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from .devices import resolve_device
 from .presets import Preset, get_preset
 
 __all__ = ["hardware", "environment", "describe_run"]
@@ -25,7 +26,7 @@ def _cpu_name() -> str:
 
 def hardware(device: str | torch.device | None = None) -> str:
     """A one-line description of the computing device, e.g. ``"CPU (Xeon ..., 2 threads)"``."""
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(device)
     if device.type == "cuda":
         return f"GPU ({torch.cuda.get_device_name(device)})"
     return f"CPU ({_cpu_name()}, {torch.get_num_threads()} threads)"

@@ -38,6 +38,8 @@ from tqdm import tqdm
 
 from .checkpoint import load_model, save_checkpoint
 from .datasets import SequenceDataset, open_dataset
+from .devices import default_device, resolve_device
+from .files import atomic_write
 from .inference import rollout_frames
 from .losses import LossWeights, sequence_loss
 from .metrics import divergence_frame
@@ -306,11 +308,13 @@ class _Distributed:
 
 
 def _device(device: str | None) -> torch.device:
+    """The device named, else this process's GPU under torchrun (``LOCAL_RANK``), else the
+    default."""
     if device:
-        return torch.device(device)
+        return resolve_device(device)
     if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    return torch.device("cpu")
+    return default_device()
 
 
 def train(
@@ -576,7 +580,8 @@ def _fit(
                 best = _selection_key(record)
                 save_checkpoint(out, model, _card(config, data_info, history, wall, device))
             _save_state(state_path, model, optimizer, config, history, wall)
-            (out / "history.json").write_text(json.dumps(history, indent=1))
+            text = json.dumps(history, indent=1)
+            atomic_write(out / "history.json", lambda tmp, text=text: tmp.write_text(text))
             log.info(
                 "epoch %d: train %.3e, validation %.3e (n_input %d)%s",
                 epoch + 1,
@@ -775,15 +780,11 @@ def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
 
 
 def _save_state(path: Path, model, optimizer, config, history, wall) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "config": json.dumps(config.to_dict()),
-            "history": json.dumps(history),
-            "wall": wall,
-        },
-        tmp,
-    )
-    os.replace(tmp, path)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "config": json.dumps(config.to_dict()),
+        "history": json.dumps(history),
+        "wall": wall,
+    }
+    atomic_write(path, lambda tmp: torch.save(state, tmp))

@@ -28,7 +28,9 @@ import torch
 
 from .checkpoint import CARD_FILE, MODEL_FILE, load_model, read_card
 from .datasets import generate_split
+from .devices import resolve_device
 from .evaluation import evaluate_split, read_evaluation
+from .files import atomic_output
 from .losses import LossWeights
 from .model import CRNN
 from .presets import Preset, _to_jsonable, get_preset, stable_hash
@@ -83,9 +85,7 @@ class Workspace:
         self.preset = get_preset(preset)
         self.root = Path(root) if root is not None else default_root()
         self.dir = self.root / self.preset.name
-        if device in (None, ""):
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self._model = Path(model) if model not in (None, "") else None
         if self._model is not None:
             read_card(self._model)  # a clear error now rather than deep in a chapter
@@ -301,9 +301,8 @@ class Workspace:
         if path.is_file():
             with np.load(path, allow_pickle=False) as stored:
                 return {k: stored[k] for k in stored.files}
-        result = compute()
+        result = {k: np.asarray(v) for k, v in compute().items()}
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, **{k: np.asarray(v) for k, v in result.items()})
-        os.replace(tmp, path)
-        return {k: np.asarray(v) for k, v in result.items()}
+        with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+            np.savez(handle, **result)
+        return result
