@@ -85,12 +85,12 @@ def test_resume_after_interruption_gives_the_same_file(train_file, tmp_path, mon
     original = datasets._generate_batch
     calls = {"n": 0}
 
-    def dying(parts, batch, *args):
+    def dying(job, batch):
         if calls["n"] == 2:
-            (parts.folder / "sequences-half-written.h5.tmp").write_bytes(b"\0" * 100)
+            (job.parts.folder / "sequences-half-written.h5.tmp").write_bytes(b"\0" * 100)
             raise KeyboardInterrupt
         calls["n"] += 1
-        return original(parts, batch, *args)
+        return original(job, batch)
 
     monkeypatch.setattr(datasets, "_generate_batch", dying)
     with pytest.raises(KeyboardInterrupt):

@@ -98,7 +98,7 @@ def test_evaluation_resumes_and_keeps_other_groups(tmp_path, checkpoint, dataset
     def interrupted(*args):
         if calls:
             raise KeyboardInterrupt
-        calls.append(args[2])
+        calls.append(args[1])
         original(*args)
 
     monkeypatch.setattr(evaluation, "_evaluate_batch", interrupted)
@@ -109,7 +109,7 @@ def test_evaluation_resumes_and_keeps_other_groups(tmp_path, checkpoint, dataset
 
     done = []
     monkeypatch.setattr(
-        evaluation, "_evaluate_batch", lambda *args: (done.append(args[2]), original(*args))
+        evaluation, "_evaluate_batch", lambda *args: (done.append(args[1]), original(*args))
     )
     key = evaluation.evaluate_split(checkpoint, dataset, out, batch_size=2, n_frames=4)
     assert done == [range(2, 4)]  # the first batch was not recomputed

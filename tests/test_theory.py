@@ -236,3 +236,17 @@ def test_solver_modes_grow_at_the_linear_theory_rate(phi_mean, eta):
     assert r["measured"].max() > 0
     fastest = np.argmax(r["measured"])
     assert abs(r["measured"][fastest] / r["continuous"][fastest] - 1) < 0.02
+
+
+def test_chemical_spinodal_is_where_the_double_well_curvature_vanishes():
+    """w''(φ) = 2A (1 - 6φ + 6φ²) = 0 at (3 ∓ √3)/6 for every well height A; between the roots
+    w'' < 0 (the homogeneous state is unstable without misfit), outside it is positive."""
+    from spinodal.free_energy import double_well_second
+    from spinodal.theory import chemical_spinodal
+
+    for A in (1.0, 3.6, 10.0):
+        low, high = chemical_spinodal(A)
+        assert low == pytest.approx(0.21132486540518713, abs=1e-15)
+        assert high == pytest.approx(1 - low, abs=1e-15)
+        assert abs(double_well_second(low, A)) < 1e-12 and abs(double_well_second(high, A)) < 1e-12
+        assert double_well_second(0.5, A) < 0 < double_well_second(0.1, A)

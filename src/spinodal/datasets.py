@@ -203,10 +203,6 @@ class _Plan:
     batches: list[range]
     attrs: dict
 
-    @property
-    def indices(self) -> range:
-        return range(self.batches[0].start, self.batches[-1].stop) if self.batches else range(0)
-
 
 def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldModel) -> _Plan:
     spec = preset.split(split)
@@ -297,7 +293,7 @@ def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
     )
     bar.update(sum(len(b) for b in plan.batches if b not in todo) * frames_per_batch)
     for batch in todo:
-        _generate_batch(parts, batch, spec, mask, model, device, plan.attrs, bar)
+        _generate_batch(_GenerationJob(parts, spec, mask, model, device, plan.attrs, bar), batch)
     bar.close()
     _assemble([parts.path(b) for b in plan.batches], out, {**plan.attrs, "devices": device.type})
     parts.remove()
@@ -344,7 +340,31 @@ def _check_part(path: Path) -> None:
         ) from None
 
 
-def _generate_batch(parts, batch, spec, mask, model, device, attrs, bar) -> None:
+@dataclass(frozen=True)
+class _GenerationJob:
+    """What every batch of one generation run shares: the parts folder, the split, its
+    validation mask, the solver, the device, the file identity and the progress bar."""
+
+    parts: ResumableParts
+    spec: SplitSpec
+    mask: np.ndarray
+    model: PhaseFieldModel
+    device: torch.device
+    attrs: dict
+    bar: tqdm
+
+
+def _generate_batch(job: _GenerationJob, batch: range) -> None:
+    """Integrate the sequences ``batch`` of the split and write them as one part."""
+    parts, spec, mask, model, device, attrs, bar = (
+        job.parts,
+        job.spec,
+        job.mask,
+        job.model,
+        job.device,
+        job.attrs,
+        job.bar,
+    )
     drawn = [draw_sequence(spec, i) for i in batch]
     params = [p for p, _ in drawn]
     phi0 = np.stack([phi for _, phi in drawn]).astype(np.float32)

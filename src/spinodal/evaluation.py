@@ -54,8 +54,9 @@ import torch
 from tqdm import tqdm
 
 from . import metrics
-from .datasets import open_dataset
+from .datasets import SequenceDataset, open_dataset
 from .files import ResumableParts, atomic_output
+from .model import CRNN
 from .solver import PhaseFieldModel
 
 __all__ = [
@@ -226,7 +227,9 @@ def evaluate_split(
         bar.update(sum(len(b) for b in batches if b not in todo) * (T + 1))
         pf_model = ds.model
         for batch in todo:
-            _evaluate_batch(model, ds, batch, T, stored, store_sequences, pf_model, parts, bar)
+            _evaluate_batch(
+                _EvaluationJob(model, ds, T, stored, store_sequences, pf_model, parts, bar), batch
+            )
         bar.close()
         columns = {
             "index": ds.index,
@@ -264,8 +267,34 @@ def _complete_group(out_path: Path, key: str, identity: dict) -> bool:
         return False
 
 
-def _evaluate_batch(model, ds, batch, T, stored, store_sequences, pf_model, parts, bar) -> None:
+@dataclass(frozen=True)
+class _EvaluationJob:
+    """What every batch of one evaluation shares: the network, the dataset and its solver
+    constants, the frames measured (``T`` after frame 0), the frames and sequences whose fields
+    are kept, the parts folder and the progress bar."""
+
+    model: CRNN
+    ds: SequenceDataset
+    T: int
+    stored: list[int]
+    store_sequences: int
+    pf_model: PhaseFieldModel
+    parts: ResumableParts
+    bar: tqdm
+
+
+def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
+    """Roll the network out on the sequences ``batch`` and write their measures as one part."""
     from .inference import rollout_frames
+
+    model, ds, T, stored, store_sequences = (
+        job.model,
+        job.ds,
+        job.T,
+        job.stored,
+        job.store_sequences,
+    )
+    pf_model, parts, bar = job.pf_model, job.parts, job.bar
 
     indices = np.arange(batch.start, batch.stop)
     eta = ds.eta[indices]

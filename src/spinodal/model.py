@@ -195,6 +195,8 @@ class CRNN(nn.Module):
     def __init__(self, config: ModelConfig | None = None):
         super().__init__()
         self.config = config = config or ModelConfig()
+        #: The checkpoint card (:mod:`spinodal.checkpoint`) of a loaded model; empty otherwise.
+        self.card: dict = {}
         C, k = config.hidden_channels, config.kernel_size
         self.cells = nn.ModuleList(
             ConvGRUCell(2 if i == 0 else C, C, k) for i in range(config.n_cells)

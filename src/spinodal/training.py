@@ -46,6 +46,7 @@ from .metrics import divergence_frame
 from .model import CRNN, ModelConfig
 from .presets import Preset, get_preset
 from .provenance import environment
+from .solver import PhaseFieldModel
 
 __all__ = [
     "TrainConfig",
@@ -378,20 +379,8 @@ def train(
                 float(ds.phi_mean[train_idx].max()),
             ],
         }
-        return _fit(
-            config,
-            train_set,
-            val_set,
-            physics,
-            data_info,
-            out,
-            state_path,
-            device,
-            world,
-            resume,
-            progress,
-            compile,
-        )
+        data = _Data(train_set, val_set, physics, data_info)
+        return _fit(config, data, _Run(out, device, world, resume, progress, compile))
     finally:
         ds.close()
 
@@ -459,20 +448,37 @@ def train_preset(
     return history
 
 
-def _fit(
-    config,
-    train_set,
-    val_set,
-    physics,
-    data_info,
-    out,
-    state_path,
-    device,
-    world,
-    resume,
-    progress,
-    compile,
-) -> list[dict]:
+@dataclass(frozen=True)
+class _Data:
+    """The sequences of one run: training and validation, the solver constants they were made
+    with (for the L_f loss) and the dataset's description for the card."""
+
+    train: _Sequences
+    validation: _Sequences
+    physics: PhaseFieldModel
+    info: dict
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Where and how one run happens: its folder, device, processes and options."""
+
+    out: Path
+    device: torch.device
+    world: _Distributed
+    resume: bool
+    progress: bool
+    compile: bool
+
+    @property
+    def state_path(self) -> Path:
+        return self.out / "last.pt"
+
+
+def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
+    train_set, val_set, physics, data_info = data.train, data.validation, data.physics, data.info
+    out, device, world, state_path = run.out, run.device, run.world, run.state_path
+    resume, progress, compile = run.resume, run.progress, run.compile
     T = train_set.n_frames
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
