@@ -230,7 +230,35 @@ def test_book_builds_at_tiny_with_warnings_as_errors(built_book, data_root):
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert again.returncode == 0, again.stderr[-4000:]
-    assert len(re.findall(r"spinodal.book: \S+ +cached", again.stderr)) == len(CHAPTERS)
+    # the introduction is re-executed once, to show the HTML build time now measured
+    assert re.search(r"spinodal.book: 00_intro +executed", again.stderr), again.stderr[-4000:]
+    assert len(re.findall(r"spinodal.book: \S+ +cached", again.stderr)) == len(CHAPTERS) - 1
+    intro = nbformat.read(root / "book" / "00_intro.ipynb", as_version=4)
+    assert "the previous HTML build with this preset took" in json.dumps(intro.dict())
+    # progress: the preset and workspace first, each chapter announced before it runs
+    assert "building the book at preset tiny" in result.stderr
+    assert re.search(r"spinodal.book: 00_intro +executing … \(.* last time\)", again.stderr)
+    assert "myst v" not in result.stdout + result.stderr  # Jupyter Book's configuration dump
+    third = subprocess.run(
+        [sys.executable, "-m", "spinodal.cli", "book", "--preset", "tiny", "--no-html"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert len(re.findall(r"spinodal.book: \S+ +cached", third.stderr)) == len(CHAPTERS)
+
+
+def test_pages_show_one_parameters_cell_and_fold_the_code(fake_book):
+    book.execute_chapter("01_a", book.book_parameters("tiny"), fake_book)
+    twin = nbformat.read(fake_book / "book" / "01_a.ipynb", as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in twin.cells if cell.cell_type == "code"]
+    assert (
+        tags[0] == ["parameters"]
+        and 'preset = "tiny"' in twin.cells[[c.cell_type for c in twin.cells].index("code")].source
+    )
+    assert "remove-cell" in tags[1] and "injected-parameters" in tags[1]
+    assert all("hide-input" in t for t in tags[2:])
 
 
 def _dump_dom(page: Path, profile: Path) -> str:
@@ -243,25 +271,55 @@ def _dump_dom(page: Path, profile: Path) -> str:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--window-size=1280,900",
         f"--user-data-dir={profile}",
-        "--virtual-time-budget=10000",
+        "--virtual-time-budget=15000",
         "--dump-dom",
         page.as_uri(),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
 
+# Appended to a copy of a page: once MathJax is done, it records in the DOM every image that did
+# not load and every image, table or equation wider than the text column.
+_PROBE = """
+<script>
+window.addEventListener("load", () => setTimeout(() => {
+  const column = document.querySelector("main article, article.bd-article, main") || document.body;
+  const width = column.getBoundingClientRect().width;
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0)
+    .map(i => i.getAttribute("src").slice(0, 60));
+  const wide = [...column.querySelectorAll("img, table, mjx-container[display='true']")]
+    .filter(e => e.offsetParent !== null && e.scrollWidth > width + 2)
+    .map(e => e.tagName + ":" + Math.round(e.scrollWidth) + ">" + Math.round(width) + ":"
+         + (e.textContent || e.getAttribute("src") || "").trim().slice(0, 50));
+  const out = document.createElement("pre");
+  out.id = "probe-result";
+  out.textContent = JSON.stringify({broken, wide, width});
+  document.body.appendChild(out);
+}, 5000));
+</script>
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-@pytest.mark.parametrize("name", ["00_intro", "01_model"])
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_browser_shows_figures_and_typeset_equations(name, built_book, tmp_path):
+    """Every page as a reader sees it: its images load, MathJax typeset every equation (no raw
+    TeX is left in the text), and no image, table or equation is wider than the text column."""
     root, result = built_book
     assert result.returncode == 0, "the book did not build"
     page = root / "_build" / "html" / "book" / f"{name}.html"
     static = page.read_text()
-    dom = _dump_dom(page, tmp_path / "profile")
+    probe = page.with_name(f".probe-{name}.html")
+    probe.write_text(static.replace("</body>", _PROBE + "</body>"))
+    try:
+        dom = _dump_dom(probe, tmp_path / "profile")
+    finally:
+        probe.unlink()
     assert "</html>" in dom
     # figures: every <img> points at a file of the build (or is inline data) that exists
     sources = re.findall(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", dom)
@@ -270,11 +328,93 @@ def test_browser_shows_figures_and_typeset_equations(name, built_book, tmp_path)
             assert (page.parent / source.split("?")[0]).resolve().is_file(), source
     if name != "00_intro":
         assert sources, f"{name} shows no figure"
+    found = re.search(r'<pre id="probe-result">(.*?)</pre>', dom, re.S)
+    assert found, f"{name}: the page's scripts did not finish"
+    report = json.loads(
+        found.group(1)
+        .replace("&quot;", '"')
+        .replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&amp;", "&")
+    )
+    assert not report["broken"], f"{name}: images not loaded: {report['broken']}"
+    assert not report["wide"], f"{name}: wider than the column ({report['width']} px): " + str(
+        report["wide"]
+    )
     # equations: every math node of the page was typeset by MathJax, no raw TeX is left
     math_nodes = len(re.findall(r"class=\"math[\" ]", static))
     typeset = dom.count("<mjx-container")
     assert typeset >= math_nodes
-    if name != "00_intro":
+    if math_nodes:
         assert typeset > 0, f"{name}: MathJax typeset nothing"
-    text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S)
+    text = re.sub(r"<(script|style|mjx-container)\b.*?</\1>", "", dom, flags=re.S)
+    text = re.sub(r"<pre\b.*?</pre>", "", text, flags=re.S)  # code and its printed output
+    text = re.sub(r"<[^>]+>", " ", text)
     assert "$$" not in text and "\\begin{" not in text
+    raw = re.findall(r"\$[^$\n]{1,40}\$|\\(?:frac|varphi|langle|nabla|tilde)\b|[φL]_\{", text)
+    assert not raw, f"{name}: raw TeX in the text: {raw[:5]}"
+
+
+# --- a deliberately unstable model: the book must say "diverged", never print its numbers -------
+
+UNSTABLE_CHAPTERS = ["04_accuracy", "05_long_time", "06_domain_size", "07_phase_diagram"]
+
+
+@pytest.fixture(scope="session")
+def unstable_model(data_root, tmp_path_factory):
+    """The tiny preset's model with the weights of its head multiplied by 30: its free
+    rollouts leave the physical range within a few τ."""
+    import torch
+
+    from spinodal.checkpoint import read_card, save_checkpoint
+    from spinodal.workspace import Workspace
+
+    ws = Workspace("tiny", device="cpu")
+    net = ws.model()
+    with torch.no_grad():
+        for parameter in net.head.parameters():
+            parameter.mul_(30.0)
+    return save_checkpoint(
+        tmp_path_factory.mktemp("unstable") / "crnn-unstable", net, read_card(ws.model_path())
+    )
+
+
+def _printed_text(notebook) -> str:
+    """What a chapter prints as prose or tables: its Markdown outputs and glued text."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(str(data.get("text/markdown", "")))
+            parts.append(str(data.get("application/papermill.record/text/plain", "")))
+            parts.append(str(data.get("application/papermill.record/text/markdown", "")))
+    return "\n".join(parts)
+
+
+@pytest.mark.slow
+def test_no_number_is_printed_past_divergence(unstable_model, data_root, tmp_path):
+    root = tmp_path / "book"
+    (root / "book").mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, root / name)
+    for name in UNSTABLE_CHAPTERS:
+        shutil.copy(REPO / "book" / f"{name}.md", root / "book" / f"{name}.md")
+    parameters = book.book_parameters("tiny", model=str(unstable_model))
+    texts = {}
+    for name in UNSTABLE_CHAPTERS:
+        try:
+            book.execute_chapter(name, parameters, root)
+        except BookError as error:
+            pytest.fail(str(error), pytrace=False)
+        texts[name] = _printed_text(nbformat.read(root / "book" / f"{name}.ipynb", as_version=4))
+    for name, text in texts.items():
+        # the blow-up's numbers (1e+07 %, 3e11) never appear; divergence is said in words
+        assert not re.search(r"\d(?:\.\d+)?e[+-]?\d\d", text), f"{name}: {text[:2000]}"
+        assert not re.search(r"\d{4,}(?:\.\d+)? ?%", text.replace(",", "")), name
+        assert "left the physical range" in text or "leave the physical range" in text, name
+    accuracy = texts["04_accuracy"]
+    table = accuracy[accuracy.index("| quantity | paper | this build |") :]
+    assert re.search(r"\| median MAE at \d+τ \| [^|]* \| diverged \(", table), table
+    assert "no median error is quoted" in accuracy  # the standing, up front
+    assert "diverged (" in texts["05_long_time"], texts["05_long_time"]
+    assert "does not reconstruct" in texts["07_phase_diagram"], texts["07_phase_diagram"]

@@ -41,6 +41,8 @@ __all__ = [
     "build_book",
     "build_html",
     "chapter_hash",
+    "merge_injected_parameters",
+    "prepare_notebook",
     "chapters",
     "describe_model",
     "execute_chapter",
@@ -194,6 +196,63 @@ def _twin_metadata(path: Path) -> dict | None:
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
+#: Cell tags that already decide how a cell's input is shown.
+_VISIBILITY_TAGS = {
+    "parameters",
+    "hide-input",
+    "remove-input",
+    "remove-cell",
+    "hide-cell",
+    "show-input",
+}
+
+
+def prepare_notebook(notebook):
+    """Tag every code cell ``hide-input`` (its output shows, its code is one click away)
+    unless it is the ``parameters`` cell or already says how to show itself (a
+    ``show-input`` tag keeps a cell's code visible). Returns ``notebook``, changed."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if not _VISIBILITY_TAGS & set(tags):
+            tags.append("hide-input")
+    return notebook
+
+
+_ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>[^#]*?)(?P<rest>\s*#.*)?$")
+
+
+def merge_injected_parameters(notebook) -> bool:
+    """Show one parameters cell: write the values papermill injected into the chapter's own
+    ``parameters`` cell (keeping its comments, which say what each parameter does) and tag the
+    injected cell ``remove-cell``. Only one-line assignments are rewritten; if an injected
+    parameter has none, both cells are left as they are. Returns whether they were merged."""
+    cells = notebook.cells
+    original = next((c for c in cells if "parameters" in c.metadata.get("tags", [])), None)
+    injected = next((c for c in cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    if original is None or injected is None:
+        return False
+    values = {}
+    for line in injected.source.splitlines():
+        match = _ASSIGNMENT.match(line)
+        if match:
+            values[match["name"]] = match["value"]
+    lines = original.source.splitlines()
+    done = set()
+    for i, line in enumerate(lines):
+        match = _ASSIGNMENT.match(line)
+        if match and match["name"] in values:
+            lines[i] = f"{match['name']} = {values[match['name']]}{match['rest'] or ''}"
+            done.add(match["name"])
+    if done != set(values):
+        return False
+    original.source = "\n".join(lines)
+    tags = injected.metadata.setdefault("tags", [])
+    if "remove-cell" not in tags:
+        tags.append("remove-cell")
+    return True
+
 
 def execute_chapter(
     name: str,
@@ -202,8 +261,14 @@ def execute_chapter(
     *,
     extra: dict | None = None,
     force: bool = False,
+    last_seconds: float | None = None,
 ) -> dict:
     """Execute ``book/NAME.md`` with papermill into ``book/NAME.ipynb`` unless cached.
+
+    The reader sees the figures and the argument first: every code cell but the
+    ``parameters`` one is tagged ``hide-input`` (one click shows it; see
+    :func:`prepare_notebook`), and the parameters cell shows the values this execution used
+    (:func:`merge_injected_parameters`), once.
 
     Args:
         name: chapter name, e.g. ``"04_accuracy"``.
@@ -213,6 +278,8 @@ def execute_chapter(
         extra: more inputs of the chapter's outputs for the cache hash (the introduction's
             timings).
         force: execute even if the twin is up to date.
+        last_seconds: how long its last execution took (logged before executing; default:
+            the old twin's record, if any).
 
     Returns:
         The twin's record: ``hash``, ``parameters``, ``seconds`` (wall time of its last
@@ -241,8 +308,15 @@ def execute_chapter(
     if not force and record is not None and record.get("hash") == digest:
         return {**record, "status": "cached"}
 
-    notebook = jupytext.reads(source, fmt="md:myst")
+    notebook = prepare_notebook(jupytext.reads(source, fmt="md:myst"))
     running = book / f".{name}.running.ipynb"
+    if last_seconds is None and record is not None:
+        last_seconds = record.get("seconds")
+    log.info(
+        "%-20s executing … (%s)",
+        name,
+        f"{_duration(last_seconds)} last time" if last_seconds else "first execution",
+    )
     start = time.perf_counter()
     try:
         executed = papermill.execute_notebook(
@@ -268,6 +342,7 @@ def execute_chapter(
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "environment": environment(parameters.get("device") or None),
     }
+    merge_injected_parameters(executed)
     executed.metadata[METADATA_KEY] = record
     nbformat.write(executed, str(running))
     os.replace(running, twin)
@@ -372,14 +447,27 @@ def build_book(
     intro = names[0]
     failures = []
     build_start = time.perf_counter()
+    log.info(
+        "building the book at preset %s (%s; model: %s) in %s, workspace %s",
+        preset,
+        device or "default device",
+        model or "the preset's",
+        root,
+        path.parent,
+    )
     for name in order:
         if name not in selected:
             continue
         extra = None
         if name == intro:  # the introduction shows the other chapters' timings
             extra = {n: timings["chapters"].get(n, {}).get("seconds") for n in order[:-1]}
+            # and the previous HTML build's time: re-executed once it is first measured
+            extra["html measured"] = timings.get("html_seconds") is not None
+        last = timings["chapters"].get(name, {}).get("seconds")
         try:
-            record = execute_chapter(name, parameters, root, extra=extra, force=force)
+            record = execute_chapter(
+                name, parameters, root, extra=extra, force=force, last_seconds=last
+            )
         except BookError as error:
             failures.append(str(error))
             log.error("%-20s FAILED", name)
@@ -404,6 +492,11 @@ def build_book(
             log.warning("HTML not built: chapters not executed yet: %s", ", ".join(missing))
         else:
             start = time.perf_counter()
+            last = timings.get("html_seconds")
+            log.info(
+                "building the HTML … (%s)",
+                f"{_duration(last)} last time" if last else "first build",
+            )
             build_html(root)
             seconds = time.perf_counter() - start
             log.info("HTML built in %.1f s: %s", seconds, root / "_build" / "html" / "index.html")
@@ -420,11 +513,15 @@ def build_html(root: str | Path | None = None) -> None:
     local = Path(sys.executable).parent / "jupyter-book"
     command = [str(local) if local.is_file() else "jupyter-book"]
     command += ["build", ".", "-W", "-n", "--keep-going", "--all"]
-    result = subprocess.run(command, cwd=root)
+    # Jupyter Book prints its whole configuration (kilobytes) on every build: its output is
+    # kept, and shown only when the build fails
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if result.returncode != 0:
+        output = (result.stdout + result.stderr).splitlines()
+        sys.stderr.write("\n".join(output[-200:]) + "\n")
         raise BookError(
             f"the HTML build failed ({' '.join(command[1:])} exited {result.returncode}); "
-            "its warnings and errors are printed above"
+            "the end of its output, with its warnings and errors, is printed above"
         )
 
 
@@ -443,18 +540,33 @@ def presets_table() -> str:
             s = preset.split(split)
             cells.append(f"{s.n_sequences} × {s.n_frames} frames, {s.size}²")
         lines.append(f"| {split} | " + " | ".join(cells) + " |")
-    training = [
-        f"{p.training.epochs} epochs, batch {p.training.batch_size}" for p in PRESETS.values()
-    ]
-    lines.append("| training | " + " | ".join(training) + " |")
+    recipes = " | ".join(_recipe_text(p) for p in PRESETS.values())
+    lines.append(f"| CRNN training | {recipes} |")
     work = {name: preset_work(preset) for name, preset in PRESETS.items()}
     reference = work.get("small") or next(iter(work.values()))
     lines.append(
         "| simulated pixel-frames (relative) | "
-        + " | ".join(f"{w:.3g} ({w / reference:.3g}×)" for w in work.values())
+        + " | ".join(f"{w / 1e6:.3g} million ({w / reference:.2g}×)" for w in work.values())
         + " |"
     )
     return "\n".join(lines)
+
+
+def _recipe_text(preset) -> str:
+    """The training recipe of a preset in a few words: its stages, if it has any."""
+    recipe = preset.training
+    frames = preset.split("train").n_frames
+    if not recipe.stages:
+        return f"{recipe.epochs} epochs on {frames} frames, batch {recipe.batch_size}"
+    parts = []
+    for stage in recipe.stages:
+        values = {**{"frames": frames, "batch_size": recipe.batch_size}, **stage.overrides()}
+        parts.append(f"{stage.epochs} on {values['frames']}")
+    return (
+        f"{len(recipe.stages)} stages, epochs on frames: "
+        + " + ".join(parts)
+        + f"; batch {recipe.batch_size}"
+    )
 
 
 def preset_work(preset) -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "plot_mean_properties",
     "plot_mode_gain",
     "plot_spectra",
+    "plot_architecture",
 ]
 
 PHASE_CMAP = "RdBu_r"
@@ -123,18 +124,29 @@ def plot_pfhub(times, F, reference: dict, ax=None, label="spinodal (this package
     return fig
 
 
-def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0):
-    """A row of fields [k, H, W] with titles, on a shared colour scale of φ."""
+def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0, colorbar=True, size=2.2):
+    """A row of fields [k, H, W] with titles, on a shared colour scale of φ (a colour bar
+    beside the row unless ``colorbar`` is False; ``size``: inches per panel)."""
     frames = np.asarray(frames)
     if axes is None:
-        fig, axes = plt.subplots(1, len(frames), figsize=(2.2 * len(frames), 2.4), squeeze=False)
+        fig, axes = plt.subplots(
+            1,
+            len(frames),
+            figsize=(size * len(frames) + 0.6, size + 0.5),
+            squeeze=False,
+            layout="constrained",
+        )
         axes = axes[0]
+    axes = list(np.ravel(axes))
     fig = axes[0].figure
+    image = None
     for ax, frame, title in zip(axes, frames, titles, strict=True):
-        ax.imshow(frame, cmap=PHASE_CMAP, vmin=vmin, vmax=vmax, origin="lower")
-        ax.set_title(title, fontsize="small")
+        image = ax.imshow(frame, cmap=PHASE_CMAP, vmin=vmin, vmax=vmax, origin="lower")
+        ax.set_title(title, fontsize="medium")
         ax.set_xticks([])
         ax.set_yticks([])
+    if colorbar and image is not None:
+        fig.colorbar(image, ax=axes, label="φ", shrink=0.9, fraction=0.03, pad=0.02)
     return fig
 
 
@@ -143,45 +155,98 @@ def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0):
 ERROR_CMAP = "magma"
 
 
-def plot_median_iqr(times, values, ax=None, *, label=None, color=None, log=False):
+def plot_median_iqr(
+    times, values, ax=None, *, label=None, color=None, log=False, diverged=None, kind="error"
+):
     """Median (line) and inter-quartile range (band) over sequences of ``values`` [S, T]
-    against ``times`` [T] (Figs. 4b,c, 5, 6); NaN values (e.g. a diverged rollout) are ignored.
-    ``log`` puts the value axis on a log scale."""
+    against ``times`` [T] (Figs. 4b,c, 5, 6); NaN values are ignored. ``log`` puts the value
+    axis on a log scale.
+
+    ``diverged`` [S, T] (:func:`spinodal.reporting.diverged_mask`) keeps diverged rollouts out
+    of the statistics (:func:`spinodal.reporting.summary_before_divergence` of ``kind``): the
+    line stops where half of the rollouts have diverged, the band where it would use one, and
+    dotted vertical lines of the line's colour mark the first divergence and (thicker) the
+    time when half have diverged."""
     from .metrics import ensemble_summary
+    from .reporting import summary_before_divergence
 
     fig, ax = _axes(ax)
-    summary = ensemble_summary(values)
+    times = np.asarray(times)
+    if diverged is None:
+        summary = ensemble_summary(values)
+    else:
+        diverged = np.asarray(diverged, bool)
+        summary = summary_before_divergence(values, diverged, kind=kind)
+        if kind == "signed":  # the band over survivors, while fewer than a quarter diverged
+            quarter = diverged.mean(axis=0) >= 0.25
+            summary = summary._replace(
+                q25=np.where(quarter, np.nan, summary.q25),
+                q75=np.where(quarter, np.nan, summary.q75),
+            )
     (line,) = ax.plot(times, summary.median, color=color, label=label)
     ax.fill_between(times, summary.q25, summary.q75, color=line.get_color(), alpha=0.25, lw=0)
+    if diverged is not None and diverged.any():
+        counts = diverged.sum(axis=0)
+        first = times[np.argmax(counts > 0)]
+        ax.axvline(first, color=line.get_color(), ls=":", lw=1)
+        if (2 * counts >= len(diverged)).any():
+            ax.axvline(
+                times[np.argmax(2 * counts >= len(diverged))], color=line.get_color(), ls=":", lw=2
+            )
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("t (τ)")
     return fig
 
 
-def plot_nn_pf_error(nn, pf, times, *, error_max=None):
+def plot_nn_pf_error(nn, pf, times, *, error_max=1.0, diverged_at=None, panel=1.9, log_error=False):
     """Three rows, NN, PF and |φ_NN - φ_PF|, of fields [k, H, W] at ``times`` [k] (Fig. 4a).
-    The error maps share the scale [0, ``error_max``] (default the largest error shown)."""
+
+    The error maps share the scale [0, ``error_max``] (default 1, the range of φ: larger
+    errors, as a diverged rollout makes, saturate instead of turning every other error
+    black); ``log_error`` draws them on a log scale from 10⁻³ instead. Columns at or after
+    ``diverged_at`` (τ, the rollout's :func:`spinodal.reporting.divergence_times`) are titled
+    "diverged". ``panel``: inches per field (larger domains deserve larger panels)."""
+    from matplotlib.colors import LogNorm
+
     nn, pf = np.asarray(nn), np.asarray(pf)
     error = np.abs(nn - pf)
     if error_max is None:
         finite = error[np.isfinite(error)]
         error_max = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     k = len(times)
-    fig, axes = plt.subplots(3, k, figsize=(1.9 * k + 0.8, 6.0), squeeze=False)
-    rows = (("NN", nn, PHASE_CMAP, 0.0, 1.0), ("PF", pf, PHASE_CMAP, 0.0, 1.0))
-    rows += (("|NN − PF|", error, ERROR_CMAP, 0.0, error_max),)
-    for r, (name, fields, cmap, lo, hi) in enumerate(rows):
+    fig, axes = plt.subplots(
+        3, k, figsize=(panel * k + 1.2, 3 * panel + 0.6), squeeze=False, layout="constrained"
+    )
+    error_norm = LogNorm(1e-3, max(error_max, 2e-3)) if log_error else plt.Normalize(0.0, error_max)
+    rows = (
+        ("NN", nn, PHASE_CMAP, plt.Normalize(0.0, 1.0), "φ"),
+        ("PF", pf, PHASE_CMAP, plt.Normalize(0.0, 1.0), "φ"),
+        (
+            "|NN − PF|",
+            np.clip(error, error_norm.vmin, None) if log_error else error,
+            ERROR_CMAP,
+            error_norm,
+            "$|φ_{NN} - φ_{PF}|$",
+        ),
+    )
+    for r, (name, fields, cmap, norm, label) in enumerate(rows):
         for c, t in enumerate(times):
             ax = axes[r, c]
-            image = ax.imshow(fields[c], cmap=cmap, vmin=lo, vmax=hi, origin="lower")
+            image = ax.imshow(fields[c], cmap=cmap, norm=norm, origin="lower")
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"t = {t:g} τ", fontsize="small")
+                gone = diverged_at is not None and float(t) >= float(diverged_at)
+                ax.set_title(
+                    f"t = {t:g} τ" + ("\n(diverged)" if gone else ""),
+                    fontsize="medium",
+                    color="tab:red" if gone else "k",
+                )
             if c == 0:
-                ax.set_ylabel(name)
-        fig.colorbar(image, ax=list(axes[r]), fraction=0.02, pad=0.01)
+                ax.set_ylabel(name, fontsize="medium")
+        extend = "max" if r == 2 and not log_error else "neither"
+        fig.colorbar(image, ax=list(axes[r]), fraction=0.03, pad=0.02, label=label, extend=extend)
     return fig
 
 
@@ -220,7 +285,7 @@ def animation_html(
     cmaps=None,
     limits=None,
     panel_size: float = 2.4,
-    dpi: int = 60,
+    dpi: int = 72,
     frame_format: str = "jpeg",
 ) -> str:
     """An offline HTML animation of one or several sequences side by side (e.g. NN, PF, error).
@@ -271,18 +336,19 @@ def animation_html(
     keep = np.unique(np.round(np.linspace(0, n_frames - 1, min(n_frames, max_frames))).astype(int))
 
     fig, axes = plt.subplots(
-        1, n_panels, figsize=(panel_size * n_panels, panel_size + 0.4), squeeze=False, dpi=dpi
+        1, n_panels, figsize=(panel_size * n_panels, panel_size + 0.8), squeeze=False, dpi=dpi
     )
     images = []
     for ax, panel, title, cmap, (lo, hi) in zip(
         axes[0], panels, titles, cmaps, limits, strict=True
     ):
         images.append(ax.imshow(panel[keep[0]], cmap=cmap, vmin=lo, vmax=hi, origin="lower"))
-        ax.set_title(title, fontsize="small")
+        ax.set_title(title, fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
-    label = fig.suptitle("")
-    fig.tight_layout()
+    # the time goes below the panels, where it cannot overlap their titles
+    label = fig.text(0.5, 0.02, "", ha="center", va="bottom", fontsize=12)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
 
     def draw(k: int):
         for image, panel in zip(images, panels, strict=True):
@@ -339,40 +405,71 @@ def plot_parameter_space(phi_mean, eta, validation, model: PhaseFieldModel, ax=N
     return fig
 
 
-def plot_training_history(history, axes=None):
+def plot_training_history(history, axes=None, *, stages=None):
     """Loss curves of a training run (Fig. 3a) from its ``history.json`` records.
 
     Left: total loss (Eq. 11) of training (dashed) and validation (solid, full rollouts from
     φ_0) per epoch; right: the unweighted terms L_φ, L_∇, L_f of both. Log scale; the epochs
     of the curriculum ramp (more than one true input frame) are shaded.
+
+    ``stages``: a staged training as ``[(name, records), ...]``, first stage first (then
+    ``history`` is ignored): the epochs are numbered on across stages, and a vertical line
+    and the stage's name mark where each stage begins.
     """
+    if stages is None:
+        stages = [("", history)]
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     fig = axes[0].figure
-    epochs = np.array([h["epoch"] for h in history])
-    ramp = [h["epoch"] for h in history if h["n_input"] > 1]
-    names = {"phi": "L_φ", "grad": "L_∇", "free_energy": "L_f"}
-    axes[0].plot(epochs, [h["train"]["loss"] for h in history], "--", color="C0", label="train")
+    records, starts, offset = [], [], 0
+    for name, run in stages:
+        starts.append((offset + 1, name))
+        records += [{**h, "epoch": h["epoch"] + offset} for h in run]
+        offset += max((h["epoch"] for h in run), default=0)
+    epochs = np.array([h["epoch"] for h in records])
+    ramp = [h["epoch"] for h in records if h["n_input"] > 1]
+    names = {"phi": "$L_φ$", "grad": "$L_∇$", "free_energy": "$L_f$"}
+    axes[0].plot(epochs, [h["train"]["loss"] for h in records], "--", color="C0", label="train")
     axes[0].plot(
-        epochs, [h["validation"]["loss"] for h in history], "-", color="C0", label="validation"
+        epochs, [h["validation"]["loss"] for h in records], "-", color="C0", label="validation"
     )
     for i, (key, name) in enumerate(names.items(), start=1):
         for part, style in (("train", "--"), ("validation", "-")):
-            values = np.array([h[part][key] for h in history], dtype=float)
+            values = np.array([h[part][key] for h in records], dtype=float)
             if np.any(values > 0):
                 axes[1].plot(epochs, values, style, color=f"C{i}", label=f"{name} ({part})")
     for ax, title in zip(
         axes, ("total loss L (Eq. 11)", "terms of Eq. 12 (unweighted)"), strict=True
     ):
-        if ramp:
-            ax.axvspan(
-                min(ramp) - 0.5, max(ramp) + 0.5, color="0.85", zorder=0, label="curriculum ramp"
-            )
+        if ramp:  # one band per run of consecutive ramp epochs
+            runs = np.split(np.array(ramp), np.flatnonzero(np.diff(ramp) > 1) + 1)
+            for k, run in enumerate(runs):
+                ax.axvspan(
+                    run[0] - 0.5,
+                    run[-1] + 0.5,
+                    color="0.85",
+                    zorder=0,
+                    label="curriculum ramp" if k == 0 else None,
+                )
+        if len(starts) > 1:
+            for start, name in starts:
+                ax.axvline(start - 0.5, color="0.4", lw=0.8)
+                ax.text(
+                    start - 0.3,
+                    1.0,
+                    name,
+                    transform=ax.get_xaxis_transform(),
+                    rotation=90,
+                    va="top",
+                    ha="left",
+                    fontsize="x-small",
+                    color="0.3",
+                )
         ax.set_yscale("log")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("epoch" + (" (all stages)" if len(starts) > 1 else ""))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, fontsize="medium")
-        ax.legend(fontsize="x-small", ncol=2 if ax is axes[1] else 1)
+        ax.legend(fontsize="x-small", ncol=2 if ax is axes[1] else 1, loc="lower left")
     return fig
 
 
@@ -381,29 +478,52 @@ MEAN_PROPERTIES = {
     "interface": "2⟨w⟩",
     "elastic": "⟨ρ⟩",
     "isotropy": "isotropy I",
-    "fractal_dimension": "fractal dimension D_b",
+    "fractal_dimension": "fractal dimension $D_b$",
 }
 """The mean properties of Fig. 5 (keys of an evaluation's ``nn/NAME``, ``pf/NAME``) and their
 axis labels."""
 
 
-def plot_mean_properties(evaluation: dict, names=tuple(MEAN_PROPERTIES), *, axes=None):
+def plot_mean_properties(
+    evaluation: dict, names=tuple(MEAN_PROPERTIES), *, axes=None, ncols: int = 3
+):
     """Fig. 5: NN (red) and PF (blue) median and inter-quartile range of each mean property
     against time, one panel per name, from an evaluation dict
-    (:meth:`spinodal.workspace.Workspace.evaluation`).
+    (:meth:`spinodal.workspace.Workspace.evaluation`), ``ncols`` panels a row.
 
-    The value axis spans the PF band with a margin of its own height on each side, so a
-    diverging NN curve leaves the panel instead of flattening the PF one."""
+    The NN statistics leave out rollouts that have diverged (the evaluation's ``nn/contrast``,
+    :func:`spinodal.reporting.summary_before_divergence`): the NN curve stops where half of
+    them have, and dotted lines mark the first divergence and (thicker) half. The value axis
+    spans the PF band with a margin of its own height on each side."""
     from .metrics import ensemble_summary
+    from .reporting import diverged_mask
 
     if axes is None:
-        fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), squeeze=False)
-        axes = axes[0]
+        nrows = -(-len(names) // ncols)
+        fig, grid = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(3.3 * ncols, 2.9 * nrows),
+            squeeze=False,
+            layout="constrained",
+        )
+        for ax in grid.ravel()[len(names) :]:
+            ax.remove()
+        axes = grid.ravel()[: len(names)]
     fig = axes[0].figure
     times = evaluation["frame"]
+    diverged = diverged_mask(evaluation["nn/contrast"]) if "nn/contrast" in evaluation else None
     for ax, name in zip(axes, names, strict=True):
-        for side, color, label in (("pf", "tab:blue", "PF"), ("nn", "tab:red", "NN")):
-            plot_median_iqr(times, evaluation[f"{side}/{name}"], ax=ax, color=color, label=label)
+        plot_median_iqr(times, evaluation[f"pf/{name}"], ax=ax, color="tab:blue", label="PF")
+        plot_median_iqr(
+            times,
+            evaluation[f"nn/{name}"],
+            ax=ax,
+            color="tab:red",
+            label="NN",
+            diverged=diverged,
+            kind="signed",
+        )
         band = ensemble_summary(evaluation[f"pf/{name}"])
         lo, hi = np.nanmin(band.q25), np.nanmax(band.q75)
         if np.isfinite(lo) and np.isfinite(hi):
@@ -466,4 +586,116 @@ def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_architecture(config=None, ax=None):
+    """The CRNN as a block diagram (the paper's Fig. 2), drawn from a
+    :class:`spinodal.model.ModelConfig` (default: the paper's): the two-channel input [φ_t, η],
+    the stacked convolutional GRU cells with their hidden states carried to the next step, the
+    head that makes μ̃_t, and the output layer: ∇²μ̃_t added to φ_t (Eq. 10), then the
+    semi-implicit filter 1/(1 + βλ²) when ``implicit_damping`` β > 0 (or the flux/direct
+    variants)."""
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    from .model import ModelConfig
+
+    config = config or ModelConfig()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 2.9), layout="constrained")
+    fig = ax.figure
+    ax.set(xlim=(0, 100), ylim=(0, 30))
+    ax.axis("off")
+    y, h = 11, 9
+    mid = y + h / 2
+
+    def box(x, w, text, color="#dbe9f6"):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y), w, h, boxstyle="round,pad=0.3,rounding_size=1", fc=color, ec="0.25", lw=1
+            )
+        )
+        ax.text(x + w / 2, mid, text, ha="center", va="center", fontsize=9.5)
+        return x + w
+
+    def arrow(x0, y0, x1, y1, color="0.2", text="", ls="-", rad=0.0):
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": color,
+                "lw": 1.2,
+                "ls": ls,
+                "shrinkA": 0,
+                "shrinkB": 0,
+                "connectionstyle": f"arc3,rad={rad}",
+            },
+        )
+        if text:
+            ax.text(
+                (x0 + x1) / 2,
+                max(y0, y1) + 0.8,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color=color,
+            )
+
+    ax.text(0.5, 26, "$φ_t$", fontsize=12, va="center")
+    ax.text(0.5, 3, "η", fontsize=12, va="center")
+    end = box(5, 8, "$[φ_t,\\,η]$\n2 channels", color="#eeeeee")
+    arrow(2.5, 24.5, 7, y + h + 0.3)
+    arrow(2, 4.5, 7, y - 0.3)
+    k, c = config.kernel_size, config.hidden_channels
+    for i in range(config.n_cells):
+        x = end + 3.5
+        arrow(end + 0.3, mid, x - 0.3, mid)
+        end = box(x, 10.5, f"convGRU {i + 1}\n{c} ch., {k}×{k}\nperiodic")
+        # the hidden state of this step is the next step's
+        arrow(x + 7.5, y + h + 0.3, x + 3, y + h + 0.3, color="tab:blue", rad=1.4)
+        ax.text(x + 5.25, y + h + 3.6, f"$h^{i + 1}$", ha="center", fontsize=10, color="tab:blue")
+    x = end + 3.5
+    arrow(end + 0.3, mid, x - 0.3, mid)
+    end = box(x, 9, "head\n1×1, 1×1,\n3×3 conv")
+    symbol, operator = {
+        "mu": ("$\\tilde μ_t$", "$∇^2$"),
+        "flux": ("$J_t$", "$-∇·$"),
+        "direct": ("$Δ_t$", None),
+    }[config.output]
+    x = end + 5
+    arrow(end + 0.3, mid, x - 0.3, mid, text=symbol)
+    if operator:
+        end = box(x, 7.5, operator + "\n(periodic)", color="#fde8cf")
+        x = end + 3.5
+        arrow(end + 0.3, mid, x - 1.8, mid)
+    plus = x
+    ax.add_patch(Circle((plus, mid), 1.5, fc="white", ec="0.25"))
+    ax.text(plus, mid, "+", ha="center", va="center", fontsize=12)
+    # the skip connection: φ_t is added to the update
+    ax.plot([2.5, plus], [26, 26], color="0.45", lw=1, ls="--")
+    arrow(plus, 26, plus, mid + 1.6, color="0.45", ls="--")
+    end = plus + 1.5
+    if config.implicit_damping > 0:
+        x = end + 3
+        arrow(end + 0.2, mid, x - 0.3, mid)
+        end = box(x, 11, f"filter\n$1/(1+βλ^2)$\nβ = {config.implicit_damping:g}", color="#fde8cf")
+    arrow(end + 0.3, mid, end + 3.5, mid)
+    ax.text(end + 4, mid, "$φ_{t+τ}$", fontsize=12, va="center")
+    note = {
+        "mu": "Eq. 10: $φ_{t+τ} = φ_t + ∇^2\\tilde μ_t$ conserves ⟨φ⟩ exactly",
+        "flux": "flux output: $φ_{t+τ} = φ_t - ∇·J_t$ conserves ⟨φ⟩",
+        "direct": "direct output: $φ_{t+τ} = φ_t + Δ_t$, no conservation",
+    }[config.output]
+    ax.text(
+        50,
+        1.0,
+        note + "; in a free rollout $φ_{t+τ}$ is the next step's input, and the "
+        "hidden states (blue) carry the memory",
+        ha="center",
+        fontsize=9,
+        color="0.3",
+    )
     return fig

@@ -1,0 +1,155 @@
+"""Divergence-aware statistics and sentences of the book (spinodal.reporting)."""
+
+import numpy as np
+import pytest
+
+from spinodal import reporting
+from spinodal.metrics import PHYSICAL_RANGE, ensemble_summary
+
+
+def _contrasts(first_bad, T=6):
+    """Contrasts [S, T] of rollouts that leave the physical range at the given frames (None:
+    never), and come back to a normal value afterwards (a divergence is for ever)."""
+    out = np.full((len(first_bad), T), 0.9)
+    for s, k in enumerate(first_bad):
+        if k is not None:
+            out[s, k] = PHYSICAL_RANGE + 1
+    return out
+
+
+def test_divergence_is_cumulative_and_timed():
+    contrasts = _contrasts([None, 2, 4])
+    contrasts[2, 5] = np.nan  # not finite counts as diverged too
+    mask = reporting.diverged_mask(contrasts)
+    assert mask.tolist() == [
+        [False] * 6,
+        [False, False, True, True, True, True],
+        [False] * 4 + [True, True],
+    ]
+    times = np.arange(6) * 10
+    np.testing.assert_array_equal(reporting.divergence_times(contrasts, times), [np.inf, 20, 40])
+    with pytest.raises(ValueError, match="frames"):
+        reporting.divergence_times(contrasts, times[:3])
+
+
+def test_frames_divergence_times_from_stored_fields():
+    frames = np.full((2, 3, 4, 4), 0.5)
+    frames[1, 2, 0, 0] = 5.0
+    np.testing.assert_array_equal(
+        reporting.frames_divergence_times(frames, [0, 5, 10]), [np.inf, 10]
+    )
+
+
+def test_error_summary_never_uses_a_diverged_rollout():
+    rng = np.random.default_rng(0)
+    values = rng.random((8, 5))
+    values[:, 0] = 0.0
+    diverged = np.zeros((8, 5), bool)
+    # no divergence: the plain ensemble summary
+    plain = ensemble_summary(values)
+    summary = reporting.summary_before_divergence(values, diverged)
+    for a, b in zip(summary, plain, strict=True):
+        np.testing.assert_allclose(a, b)
+    # two of eight diverged at frame 2 (their values become huge): the median stays a number
+    # but is not the huge values' median; the upper quartile involves them and is NaN
+    values[:2, 2:] = 1e9
+    diverged[:2, 2:] = True
+    summary = reporting.summary_before_divergence(values, diverged)
+    assert np.isfinite(summary.median[2]) and summary.median[2] < 1
+    assert np.isnan(summary.q75[2]) and np.isfinite(summary.q25[2])
+    # four of eight diverged: the median is no number
+    diverged[:4, 3:] = True
+    summary = reporting.summary_before_divergence(values, diverged)
+    assert np.isnan(summary.median[3]) and np.isnan(summary.median[4])
+    # non-finite values count as diverged even if the mask says otherwise
+    values[:5, 1] = np.inf
+    assert np.isnan(reporting.summary_before_divergence(values, diverged).median[1])
+
+
+def test_signed_summary_is_over_survivors_while_fewer_than_half_diverged():
+    values = np.tile(np.arange(4.0)[:, None], (1, 3)) - 10  # -10, -9, -8, -7 per sequence
+    values[0, 1:] = 1e12
+    diverged = np.zeros((4, 3), bool)
+    diverged[0, 1:] = True
+    diverged[1, 2:] = True
+    summary = reporting.summary_before_divergence(values, diverged, kind="signed")
+    assert summary.median[1] == pytest.approx(-8.0)  # median of -9, -8, -7
+    assert np.isnan(summary.median[2])  # half diverged
+    with pytest.raises(ValueError, match="kind"):
+        reporting.summary_before_divergence(values, diverged, kind="other")
+
+
+def test_formatting_says_diverged_instead_of_a_number():
+    assert reporting.value_or_diverged(0.01234, 50, np.inf) == "0.0123"
+    assert reporting.value_or_diverged(3e11, 50, 68) == "3 × 10¹¹"  # not yet diverged at 50τ
+    assert reporting.value_or_diverged(3e11, 100, 68) == "diverged at 68τ"
+    assert reporting.value_or_diverged(np.nan, 10, np.inf) == "not finite"
+    values = np.ones((4, 3))
+    diverged = np.zeros((4, 3), bool)
+    diverged[:2, 2] = True
+    times = np.array([0, 10, 20])
+    assert reporting.median_or_diverged(values, 1, diverged, times) == "1"
+    assert reporting.median_or_diverged(values, 2, diverged, times) == "diverged (2/4 by 20τ)"
+    assert reporting.format_tau(12.5) == "12.5τ" and reporting.format_tau(68.0) == "68τ"
+
+
+def test_divergence_sentence():
+    assert reporting.divergence_sentence([np.inf] * 3, 200).startswith(
+        "none of the 3 rollouts leaves the physical range"
+    )
+    text = reporting.divergence_sentence([68, np.inf, 120, 90], 200)
+    assert "3 of the 4 rollouts" in text and "the first at 68τ" in text
+    assert "half of all 4 by 90τ" in text
+    text = reporting.divergence_sentence([68, 70], 200, what="test rollouts")
+    assert text.startswith("all of the 2 test rollouts")
+    assert "does not leave the physical range" in reporting.divergence_sentence([np.inf], 50)
+    assert "at 30τ" in reporting.divergence_sentence([30], 50)
+
+
+def test_inside_band_until_stops_at_divergence():
+    times = np.arange(5)
+    pf = np.tile(np.linspace(0, 1, 6)[:, None], (1, 5))  # PF band [0.25, 0.75]
+    nn = np.full((6, 5), 0.5)
+    diverged = np.zeros((6, 5), bool)
+    assert reporting.inside_band_until(nn, pf, times, diverged) == (4.0, "end")
+    nn[:, 3] = 0.9
+    assert reporting.inside_band_until(nn, pf, times, diverged) == (2.0, "leaves")
+    nn[:, 3] = 0.5
+    nn[:3, 2:] = 1e9
+    diverged[:3, 2:] = True
+    assert reporting.inside_band_until(nn, pf, times, diverged) == (1.0, "diverged")
+
+
+def test_standing_compares_with_the_no_change_forecast_and_counts_divergence():
+    times = np.arange(11)
+    mae = np.tile(np.linspace(0, 0.1, 11), (4, 1))
+    persistence = np.full(4, 0.2)
+    contrasts = _contrasts([None, None, None, 8], T=11)
+    result = reporting.standing(mae, persistence, contrasts, times, window=5)
+    assert result.window == 5 and result.horizon == 10
+    assert result.mae == pytest.approx(0.05) and result.persistence == pytest.approx(0.2)
+    assert result.n_diverged == 1 and result.first_divergence == 8
+    assert "25 % of the no-change forecast" in result.sentence
+    assert "1 of the 4 rollouts leave the physical range" in result.sentence
+    # half diverged before the window ends: no median error is quoted
+    contrasts = _contrasts([1, 2, None, None], T=11)
+    result = reporting.standing(mae, persistence, contrasts, times, window=5)
+    assert np.isnan(result.mae) and "no median error is quoted" in result.sentence
+    assert "0.05" not in result.sentence
+
+
+def test_describe_build_is_one_clean_sentence():
+    text = reporting.describe_build("small", "cpu")
+    assert text.count("(") == text.count(")") and "):" not in text and ".)" not in text
+    assert "**small**" in text and "reduced preset" in text
+    assert "reduced" not in reporting.describe_build("paper", "cpu")
+
+
+def test_format_number_never_prints_an_exponent_in_e_notation():
+    assert reporting.format_number(22500) == "22,500"
+    assert reporting.format_number(0.012345) == "0.0123"
+    assert reporting.format_number(2.8e-8, 2) == "2.8 × 10⁻⁸"
+    assert reporting.format_number(2548.7) == "2,550"
+    assert reporting.format_number(4.47e9) == "4.47 × 10⁹"
+    assert reporting.format_number(9.999e-5, 2) == "1 × 10⁻⁴"
+    assert reporting.format_number(0) == "0" and reporting.format_number(np.nan) == "not finite"
