@@ -24,7 +24,7 @@ def single_thread():
 @pytest.fixture(scope="module")
 def model():
     """A small untrained CRNN (4 channels, seed 0) in eval mode: plumbing, not accuracy."""
-    from spinodal.model import CRNN, ModelConfig
+    from spinodal.surrogate.model import CRNN, ModelConfig
 
     torch.manual_seed(0)
     return CRNN(ModelConfig(hidden_channels=4)).eval()

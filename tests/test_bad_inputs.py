@@ -24,12 +24,12 @@ import pytest
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
 from spinodal.cli import main
-from spinodal.datasets import generate_split, write_sequences
-from spinodal.files import exclusive
-from spinodal.metrics import contrast, ensemble_summary, is_phase_separated
-from spinodal.model import CRNN, ModelConfig
+from spinodal.io.datasets import generate_split, write_sequences
+from spinodal.io.files import exclusive
+from spinodal.physics.metrics import contrast, ensemble_summary, is_phase_separated
+from spinodal.surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
+from spinodal.surrogate.model import CRNN, ModelConfig
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -173,7 +173,7 @@ def _schema_without_version(scene: Scene) -> Path:
 def _truncated_part(scene: Scene) -> Path:
     """An interrupted tiny/train run whose only finished part is then truncated."""
     out = scene.path("split.h5")
-    from spinodal import datasets
+    from spinodal.io import datasets
 
     original = datasets._assemble
 
@@ -646,7 +646,7 @@ def test_a_file_size_limit_is_an_error_not_a_crash(tmp_path):
 
 
 def test_a_solver_divergence_outside_the_composition_range_names_it():
-    from spinodal.solver import SimulationDiverged
+    from spinodal.physics.solver import SimulationDiverged
 
     phi0 = np.full((16, 16), -3.0) + 0.01 * np.random.default_rng(0).standard_normal((16, 16))
     with pytest.raises(SimulationDiverged, match=r"outside \[0, 1\]"):
@@ -654,7 +654,7 @@ def test_a_solver_divergence_outside_the_composition_range_names_it():
 
 
 def test_evaluate_does_not_serve_a_stale_result_for_a_rewritten_dataset(sources, tmp_path):
-    from spinodal.evaluation import evaluate_split, read_evaluation
+    from spinodal.analysis.evaluation import evaluate_split, read_evaluation
 
     data = tmp_path / "data.h5"
     rng = np.random.default_rng(2)
@@ -684,7 +684,7 @@ def test_empty_ensembles_and_fields_name_the_problem():
 
 
 def test_a_nan_field_is_neither_separated_nor_homogeneous_in_the_phase_diagram():
-    from spinodal.evaluation import phase_diagram
+    from spinodal.analysis.evaluation import phase_diagram
 
     nan = np.full((1, 16, 16), np.nan)
     pf = np.zeros((1, 16, 16))

@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from spinodal import book
-from spinodal.book import BookError
+from spinodal.book import runner as book
+from spinodal.book.runner import BookError
 from spinodal.presets import PRESETS, SPLIT_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,7 +214,7 @@ def test_book_builds_at_tiny_with_warnings_as_errors(built_book, data_root):
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-8000:]
     for name in CHAPTERS:
         assert (root / "_build" / "html" / "book" / f"{name}.html").is_file()
-        assert re.search(rf"spinodal.book: {name} +(executed|cached)", result.stderr)
+        assert re.search(rf"spinodal.book.runner: {name} +(executed|cached)", result.stderr)
     timings = json.loads((data_root / "tiny" / "book-timings.json").read_text())
     assert set(timings["chapters"]) == set(CHAPTERS) and timings["html_seconds"] > 0
     # offline: nothing is loaded from the network (scripts, styles, fonts, images)
@@ -231,13 +231,15 @@ def test_book_builds_at_tiny_with_warnings_as_errors(built_book, data_root):
     )
     assert again.returncode == 0, again.stderr[-4000:]
     # the introduction is re-executed once, to show the HTML build time now measured
-    assert re.search(r"spinodal.book: 00_intro +executed", again.stderr), again.stderr[-4000:]
-    assert len(re.findall(r"spinodal.book: \S+ +cached", again.stderr)) == len(CHAPTERS) - 1
+    assert re.search(r"spinodal.book.runner: 00_intro +executed", again.stderr), again.stderr[
+        -4000:
+    ]
+    assert len(re.findall(r"spinodal.book.runner: \S+ +cached", again.stderr)) == len(CHAPTERS) - 1
     intro = nbformat.read(root / "book" / "00_intro.ipynb", as_version=4)
     assert "the previous HTML build with this preset took" in json.dumps(intro.dict())
     # progress: the preset and workspace first, each chapter announced before it runs
     assert "building the book at preset tiny" in result.stderr
-    assert re.search(r"spinodal.book: 00_intro +executing … \(.* last time\)", again.stderr)
+    assert re.search(r"spinodal.book.runner: 00_intro +executing … \(.* last time\)", again.stderr)
     assert "myst v" not in result.stdout + result.stderr  # Jupyter Book's configuration dump
     third = subprocess.run(
         [sys.executable, "-m", "spinodal.cli", "book", "--preset", "tiny", "--no-html"],
@@ -246,7 +248,7 @@ def test_book_builds_at_tiny_with_warnings_as_errors(built_book, data_root):
         text=True,
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
-    assert len(re.findall(r"spinodal.book: \S+ +cached", third.stderr)) == len(CHAPTERS)
+    assert len(re.findall(r"spinodal.book.runner: \S+ +cached", third.stderr)) == len(CHAPTERS)
 
 
 def test_pages_show_one_parameters_cell_and_fold_the_code(fake_book):
@@ -366,8 +368,8 @@ def unstable_model(data_root, tmp_path_factory):
     rollouts leave the physical range within a few τ."""
     import torch
 
-    from spinodal.checkpoint import read_card, save_checkpoint
-    from spinodal.workspace import Workspace
+    from spinodal.pipeline.workspace import Workspace
+    from spinodal.surrogate.checkpoint import read_card, save_checkpoint
 
     ws = Workspace("tiny", device="cpu")
     net = ws.model()

@@ -11,13 +11,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from spinodal import PhaseFieldModel  # noqa: E402
-from spinodal.datasets import dataset_statistics, write_sequences  # noqa: E402
-from spinodal.metrics import mass_drift  # noqa: E402
-from spinodal.plotting import (  # noqa: E402
+from spinodal.book.plotting import (  # noqa: E402
     plot_parameter_space,
     plot_tiled,
     plot_training_history,
 )
+from spinodal.io.datasets import dataset_statistics, write_sequences  # noqa: E402
+from spinodal.physics.metrics import mass_drift  # noqa: E402
 
 
 def test_mass_drift_is_zero_for_conserving_and_exact_for_a_shift():

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from spinodal.plotting import (  # noqa: E402
+from spinodal.book.plotting import (  # noqa: E402
     animation_html,
     offline_jshtml,
     plot_mean_properties,
@@ -97,14 +97,14 @@ def test_mean_properties_panels_span_the_pf_band():
 
 @pytest.fixture(scope="module")
 def tiny_test_split(tmp_path_factory):
-    from spinodal.datasets import generate_split
+    from spinodal.io.datasets import generate_split
 
     path = tmp_path_factory.mktemp("data") / "test.h5"
     return generate_split("tiny", "test", path, progress=False, device="cpu")
 
 
 def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
-    from spinodal import evaluation
+    from spinodal.analysis import evaluation
 
     kwargs = {"n_frames": 3, "indices": [0, 1], "seed": 2}
     reference = evaluation.perturbed_ensemble(tiny_test_split, 1e-3, **kwargs)

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from spinodal import evaluation, metrics
-from spinodal.datasets import generate_split, open_dataset
-from spinodal.inference import rollout
+from spinodal.analysis import evaluation
+from spinodal.io.datasets import generate_split, open_dataset
+from spinodal.physics import metrics
+from spinodal.surrogate.inference import rollout
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

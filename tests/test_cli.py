@@ -6,7 +6,7 @@ import pytest
 
 from spinodal import PhaseFieldModel
 from spinodal.cli import build_parser, main
-from spinodal.datasets import open_dataset
+from spinodal.io.datasets import open_dataset
 
 
 def test_every_command_and_option_has_help():
@@ -191,8 +191,8 @@ def test_evaluate_preset_fills_the_workspace_the_book_reads(tmp_path, monkeypatc
 def test_stability_and_train_bench_commands_report(tmp_path, capsys):
     import torch
 
-    from spinodal.checkpoint import save_checkpoint
-    from spinodal.model import CRNN, ModelConfig
+    from spinodal.surrogate.checkpoint import save_checkpoint
+    from spinodal.surrogate.model import CRNN, ModelConfig
 
     torch.manual_seed(0)
     net = CRNN(ModelConfig(hidden_channels=2, kernel_size=3, implicit_damping=5.0))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spinodal import PhaseFieldModel
-from spinodal.datasets import (
+from spinodal.io.datasets import (
     DatasetError,
     generate_split,
     join_shards,
@@ -17,7 +17,7 @@ from spinodal.datasets import (
     validation_mask,
     write_sequences,
 )
-from spinodal.initial import draw_sequence
+from spinodal.physics.initial import draw_sequence
 from spinodal.presets import get_preset
 
 TINY = get_preset("tiny")
@@ -79,7 +79,7 @@ def test_frames_match_the_solver(train_file):
 def test_resume_after_interruption_gives_the_same_file(train_file, tmp_path, monkeypatch):
     """Kill generation after two batches (and leave a half-written temporary), resume: the
     result equals the uninterrupted run."""
-    import spinodal.datasets as datasets
+    import spinodal.io.datasets as datasets
 
     out = tmp_path / "train.h5"
     original = datasets._generate_batch

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from spinodal import PhaseFieldModel
-from spinodal.elasticity import cubic_stiffness, min_trace_B, trace_B
+from spinodal.physics.elasticity import cubic_stiffness, min_trace_B, trace_B
 
 PAPER = dict(C11=3.0e4, C12=1.5e4, C44=3.0e4)  # Sec. 2.1: C11 = C44 = 2 C12 = 3e4, Z = 4
 

@@ -1,4 +1,5 @@
-"""NN-versus-PF evaluation, perturbed ensembles and the phase diagram (spinodal.evaluation)."""
+"""NN-versus-PF evaluation, perturbed ensembles and the phase diagram
+(spinodal.analysis.evaluation)."""
 
 import logging
 
@@ -6,11 +7,13 @@ import h5py
 import numpy as np
 import pytest
 
-from spinodal import PhaseFieldModel, evaluation, metrics
-from spinodal.checkpoint import save_checkpoint
+from spinodal import PhaseFieldModel
+from spinodal.analysis import evaluation
 from spinodal.cli import main
-from spinodal.datasets import generate_split, open_dataset
-from spinodal.inference import rollout
+from spinodal.io.datasets import generate_split, open_dataset
+from spinodal.physics import metrics
+from spinodal.surrogate.checkpoint import save_checkpoint
+from spinodal.surrogate.inference import rollout
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from spinodal.bench import ModelTiming, bench_model, format_model_report
-from spinodal.checkpoint import save_checkpoint
+from spinodal.analysis.bench import ModelTiming, bench_model, format_model_report
 from spinodal.cli import build_parser, main
-from spinodal.datasets import write_sequences
-from spinodal.inference import predict_to_file, rollout
+from spinodal.io.datasets import write_sequences
+from spinodal.surrogate.checkpoint import save_checkpoint
+from spinodal.surrogate.inference import predict_to_file, rollout
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +301,7 @@ def test_bench_model_command(capsys):
 
 def test_a_rollout_that_leaves_the_physical_range_is_named_with_its_time(caplog):
     """Each step doubles the deviation from the mean: a contrast of 0.2 passes 1.5 at 3τ."""
-    from spinodal.model import CRNN, ModelConfig
+    from spinodal.surrogate.model import CRNN, ModelConfig
 
     class Doubler(CRNN):
         def step(self, phi, hidden, eta):
@@ -310,7 +310,7 @@ def test_a_rollout_that_leaves_the_physical_range_is_named_with_its_time(caplog)
     net = Doubler(ModelConfig(hidden_channels=2, kernel_size=3))
     phi0 = np.full((2, 8, 8), 0.5, np.float32)
     phi0[0, 0, 0] = 0.7  # contrast 0.2 → 0.4, 0.8, 1.6
-    with caplog.at_level("WARNING", logger="spinodal.inference"):
+    with caplog.at_level("WARNING", logger="spinodal.surrogate.inference"):
         rollout(net, phi0, 0.006, 4)
     assert "field(s) [0] left the physical range" in caplog.text and "at 3τ" in caplog.text
     assert "[1]" not in caplog.text

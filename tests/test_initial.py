@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinodal.initial import (
+from spinodal.physics.initial import (
     draw_sequence,
     fractal_perlin_noise,
     initial_state,

@@ -1,4 +1,5 @@
-"""Inferring the misfit from observed frames (spinodal.inverse): recovery on solver data, the
+"""Inferring the misfit from observed frames (spinodal.analysis.inverse): recovery on solver data,
+the
 loss curvature against finite differences, the standard error against the textbook one for
 white noise, batching, the surrogate path, the noise filter, the command line, bad input."""
 
@@ -11,15 +12,15 @@ import numpy as np
 import pytest
 
 from spinodal import PhaseFieldModel, rollout
-from spinodal.cli import main
-from spinodal.datasets import write_sequences
-from spinodal.initial import initial_state
-from spinodal.inverse import (
+from spinodal.analysis.inverse import (
     add_observation_noise,
     infer_misfit,
     misfit_loss,
     wiener_filter,
 )
+from spinodal.cli import main
+from spinodal.io.datasets import write_sequences
+from spinodal.physics.initial import initial_state
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

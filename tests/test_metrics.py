@@ -1,10 +1,10 @@
-"""The paper's measures on shapes with known answers (spinodal.metrics)."""
+"""The paper's measures on shapes with known answers (spinodal.physics.metrics)."""
 
 import numpy as np
 import pytest
 from scipy.ndimage import binary_fill_holes, gaussian_filter
 
-from spinodal import metrics
+from spinodal.physics import metrics
 
 A, KAPPA = 18.0 / 5.0, 5.0  # the paper's double well and gradient coefficient
 

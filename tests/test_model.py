@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
-from spinodal.initial import initial_state
-from spinodal.losses import LossWeights, mean_free_energy, sequence_loss
-from spinodal.model import CRNN, ModelConfig, count_parameters
+from spinodal.physics.initial import initial_state
+from spinodal.surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
+from spinodal.surrogate.losses import LossWeights, mean_free_energy, sequence_loss
+from spinodal.surrogate.model import CRNN, ModelConfig, count_parameters
 
 
 def expected_parameters(config: ModelConfig) -> int:
@@ -277,7 +277,7 @@ def test_gradient_squared_of_a_plane_wave_is_the_central_difference_formula():
     """L_∇ uses periodic central differences: for φ = sin(2π k x / N) it gives exactly
     (sin(2π k / N) cos(2π k x / N))², which tends to the continuum (2π k / N)² cos²(...) for
     long waves and vanishes at the grid's Nyquist wave (a checkerboard has no central slope)."""
-    from spinodal.losses import gradient_squared
+    from spinodal.surrogate.losses import gradient_squared
 
     N = 32
     x = torch.arange(N, dtype=torch.float64)

@@ -9,8 +9,9 @@ import json
 import numpy as np
 import pytest
 
-from spinodal import PhaseFieldModel, validation
-from spinodal.validation import (
+from spinodal import PhaseFieldModel
+from spinodal.physics import validation
+from spinodal.physics.validation import (
     PFHUB_BM1A_MODEL,
     load_pfhub_bm1a_reference,
     pfhub_bm1a_data_dir,

@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.checkpoint import load_model
-from spinodal.inference import rollout
-from spinodal.initial import initial_state
+from spinodal.physics.initial import initial_state
+from spinodal.surrogate.checkpoint import load_model
+from spinodal.surrogate.inference import rollout
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

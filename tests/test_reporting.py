@@ -1,10 +1,10 @@
-"""Divergence-aware statistics and sentences of the book (spinodal.reporting)."""
+"""Divergence-aware statistics and sentences of the book (spinodal.book.reporting)."""
 
 import numpy as np
 import pytest
 
-from spinodal import reporting
-from spinodal.metrics import PHYSICAL_RANGE, ensemble_summary
+from spinodal.book import reporting
+from spinodal.physics.metrics import PHYSICAL_RANGE, ensemble_summary
 
 
 def _contrasts(first_bad, T=6):

@@ -8,15 +8,15 @@ import pytest
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.metrics import divergence_frame, has_diverged, is_phase_separated
-from spinodal.model import CRNN, ModelConfig, implicit_filter, laplacian_symbol
-from spinodal.stability import (
+from spinodal.analysis.stability import (
     GRID_SCALE_WAVELENGTH,
     grid_scale_fraction,
     mode_gain,
     radial_spectrum,
     trajectory_gain,
 )
+from spinodal.physics.metrics import divergence_frame, has_diverged, is_phase_separated
+from spinodal.surrogate.model import CRNN, ModelConfig, implicit_filter, laplacian_symbol
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -151,7 +151,12 @@ def test_one_divergence_criterion():
 
 
 def test_a_derived_checkpoint_keeps_the_weights_and_changes_the_output(tmp_path):
-    from spinodal.checkpoint import derive_checkpoint, load_model, read_card, save_checkpoint
+    from spinodal.surrogate.checkpoint import (
+        derive_checkpoint,
+        load_model,
+        read_card,
+        save_checkpoint,
+    )
 
     torch.manual_seed(3)
     plain = CRNN(ModelConfig(hidden_channels=4, kernel_size=3))
@@ -170,7 +175,7 @@ def test_a_derived_checkpoint_keeps_the_weights_and_changes_the_output(tmp_path)
 
 
 def test_check_rollouts_watches_divergence_drift_and_error():
-    from spinodal.stability import check_rollouts, fresh_initial_states
+    from spinodal.analysis.stability import check_rollouts, fresh_initial_states
 
     class Doubler(CRNN):  # doubles every deviation from the mean per step: mass is kept
         def step(self, phi, hidden, eta):

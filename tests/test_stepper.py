@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.initial import initial_state
-from spinodal.solver import Stepper
+from spinodal.physics.initial import initial_state
+from spinodal.physics.solver import Stepper
 
 
 def test_fourier_state_stays_hermitian_over_long_runs():

@@ -10,11 +10,11 @@ import pytest
 import torch
 
 from spinodal import PhaseFieldModel
-from spinodal.checkpoint import load_model
-from spinodal.datasets import write_sequences
-from spinodal.initial import initial_state
-from spinodal.model import ModelConfig
-from spinodal.training import TrainConfig, augment, curriculum_inputs, inject_noise, train
+from spinodal.io.datasets import write_sequences
+from spinodal.physics.initial import initial_state
+from spinodal.surrogate.checkpoint import load_model
+from spinodal.surrogate.model import ModelConfig
+from spinodal.surrogate.training import TrainConfig, augment, curriculum_inputs, inject_noise, train
 
 
 def test_curriculum_ramps_from_all_true_frames_to_one():
@@ -103,7 +103,7 @@ def test_checkpoint_card_and_history(small_data, tmp_path):
 
 
 def test_fine_tuning_starts_from_the_weights_and_records_its_stages(small_data, tmp_path):
-    from spinodal.checkpoint import training_stages
+    from spinodal.surrogate.checkpoint import training_stages
 
     train(_config(epochs=1), small_data, tmp_path / "first", progress=False)
     start = load_model(tmp_path / "first")
@@ -133,8 +133,8 @@ def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
         "import sys\n"
-        "from spinodal.model import ModelConfig\n"
-        "from spinodal.training import TrainConfig, train\n"
+        "from spinodal.surrogate.model import ModelConfig\n"
+        "from spinodal.surrogate.training import TrainConfig, train\n"
         "config = TrainConfig(epochs=2, curriculum_epochs=2, batch_size=4, learning_rate=3e-3,"
         " model=ModelConfig(hidden_channels=4, kernel_size=3))\n"
         "train(config, sys.argv[1], sys.argv[2], progress=False, device='cpu')\n"
@@ -166,7 +166,7 @@ def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
 
 def test_streaming_from_the_file_equals_training_in_memory(small_data, tmp_path, monkeypatch):
     """Large datasets are read batch by batch instead of held in memory: same result."""
-    from spinodal import training
+    from spinodal.surrogate import training
 
     in_memory = train(_config(epochs=1), small_data, tmp_path / "memory", progress=False)
     monkeypatch.setattr(training._Sequences, "IN_MEMORY_BYTES", 0)
@@ -195,8 +195,8 @@ def _staged_preset():
 
 
 def test_staged_training_chains_the_stages_and_skips_finished_ones(small_data, tmp_path):
-    from spinodal.checkpoint import read_card, training_stages
-    from spinodal.training import stage_folders, train_preset
+    from spinodal.surrogate.checkpoint import read_card, training_stages
+    from spinodal.surrogate.training import stage_folders, train_preset
 
     preset, out = _staged_preset(), tmp_path / "model"
     train_preset(preset, small_data, out, progress=False)
@@ -215,7 +215,7 @@ def test_staged_training_chains_the_stages_and_skips_finished_ones(small_data, t
 
 
 def test_model_selection_prefers_stable_epochs_over_lower_loss():
-    from spinodal.training import _selection_key
+    from spinodal.surrogate.training import _selection_key
 
     stable = {"validation": {"loss": 0.5, "stability": {"diverged": 0}}}
     unstable = {"validation": {"loss": 0.1, "stability": {"diverged": 1}}}
@@ -243,8 +243,8 @@ def test_a_run_saved_before_new_recipe_fields_existed_still_resumes(small_data, 
 def test_high_pass_noise_is_grid_scale_and_the_solver_annihilates_it():
     """The premise of high-pass noise with clean targets: the solver's map over one τ forgets a
     perturbation with wavelengths ≤ 4.5 grid spacings, in the bulk and at interfaces alike."""
-    from spinodal.stability import grid_scale_fraction
-    from spinodal.training import HIGHPASS_WAVELENGTH, high_pass_noise
+    from spinodal.analysis.stability import grid_scale_fraction
+    from spinodal.surrogate.training import HIGHPASS_WAVELENGTH, high_pass_noise
 
     noise = high_pass_noise((3, 32, 32), 1e-2, torch.Generator().manual_seed(0)).double()
     torch.testing.assert_close(

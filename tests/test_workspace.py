@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinodal.workspace import Workspace, default_root
+from spinodal.pipeline.workspace import Workspace, default_root
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

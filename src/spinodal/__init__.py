@@ -2,22 +2,16 @@
 deep learning surrogate for coherent spinodal decomposition", Adv. Theory Simul. 2026.
 
 The phase-field ground truth (:class:`PhaseFieldModel`), periodic Perlin initial states
-(:mod:`spinodal.initial`), HDF5 datasets (:mod:`spinodal.datasets`), the CRNN surrogate
-(:mod:`spinodal.model`, :mod:`spinodal.training`, :func:`load_model`, :func:`rollout`) and the
-presets that size everything (:mod:`spinodal.presets`).
+(:mod:`spinodal.physics.initial`), HDF5 datasets (:mod:`spinodal.io.datasets`), the CRNN surrogate
+(:mod:`spinodal.surrogate.model`, :mod:`spinodal.surrogate.training`, :func:`load_model`,
+:func:`rollout`) and the presets that size everything (:mod:`spinodal.presets`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-from .checkpoint import load_model
-from .inference import rollout
+from ._version import __version__
+from .physics.solver import PhaseFieldModel, SimulationDiverged
 from .presets import PRESETS, Preset, get_preset
-from .solver import PhaseFieldModel, SimulationDiverged
-
-try:
-    __version__ = version("spinodal")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from .surrogate.checkpoint import load_model
+from .surrogate.inference import rollout
 
 __all__ = [
     "PhaseFieldModel",

@@ -60,7 +60,7 @@ def _non_negative_float(text: str) -> float:
 
 def _misfit(text: str) -> float:
     """An argparse type: a misfit as a fraction, 0 <= eta <= MAX_MISFIT."""
-    from .arrays import check_misfit
+    from .physics.fields import check_misfit
 
     try:
         return float(check_misfit(_finite(text), name="eta"))
@@ -159,12 +159,12 @@ def _add_overwrite(p) -> None:
 
 
 def _run_simulate(args) -> None:
-    from .arrays import read_npy
-    from .datasets import write_trajectory
-    from .files import prepare_output
-    from .initial import initial_state
+    from .io.datasets import write_trajectory
+    from .io.files import prepare_output
+    from .physics.fields import read_npy
+    from .physics.initial import initial_state
+    from .physics.solver import PhaseFieldModel
     from .presets import InitialState
-    from .solver import PhaseFieldModel
 
     out = prepare_output(args.out, overwrite=args.overwrite)
     rng = np.random.default_rng(args.seed)
@@ -233,7 +233,7 @@ def _add_dataset(sub) -> None:
         "dataset",
         help="generate a dataset split of a preset (resumable, shardable)",
         description=(
-            "Generate a split of a preset as HDF5 (schema in spinodal.datasets). Deterministic "
+            "Generate a split of a preset as HDF5 (schema in spinodal.io.datasets). Deterministic "
             "by seed; an interrupted run resumes with the same command; --shard k/n makes the "
             "k-th of n parts, joined afterwards with 'spinodal join'."
         ),
@@ -262,7 +262,7 @@ def _add_dataset(sub) -> None:
 
 
 def _run_dataset(args) -> None:
-    from .datasets import generate_split, parse_shard
+    from .io.datasets import generate_split, parse_shard
     from .presets import SPLIT_NAMES
 
     shard = parse_shard(args.shard)
@@ -292,7 +292,7 @@ def _add_join(sub) -> None:
 
 
 def _run_join(args) -> None:
-    from .datasets import join_shards
+    from .io.datasets import join_shards
 
     join_shards(args.parts, args.out, overwrite=args.overwrite)
     log.info("wrote %s", args.out)
@@ -393,7 +393,7 @@ def _add_bench(sub) -> None:
 
 
 def _run_bench_train(args) -> None:
-    from .bench import TRAIN_VARIANTS, bench_train, format_train_report
+    from .analysis.bench import TRAIN_VARIANTS, bench_train, format_train_report
 
     variants = tuple(args.variants or TRAIN_VARIANTS)
     if "float32" not in variants:
@@ -403,7 +403,7 @@ def _run_bench_train(args) -> None:
 
 
 def _run_bench_solver(args) -> None:
-    from .bench import bench_solver, format_solver_report
+    from .analysis.bench import bench_solver, format_solver_report
 
     device = args.device or _default_device()
     timings = bench_solver(args.sizes, device=device, batch=args.batch)
@@ -516,8 +516,8 @@ def _add_train(sub) -> None:
 def _run_train(args) -> None:
     import dataclasses
 
-    from .losses import LossWeights
-    from .training import TrainConfig, train, train_preset
+    from .surrogate.losses import LossWeights
+    from .surrogate.training import TrainConfig, train, train_preset
 
     recipe = {
         name: value
@@ -576,9 +576,9 @@ def _run_train(args) -> None:
 
 
 def _run_bench_model(args) -> None:
-    from .bench import bench_model, format_model_report
-    from .checkpoint import load_model
-    from .model import CRNN, count_parameters
+    from .analysis.bench import bench_model, format_model_report
+    from .surrogate.checkpoint import load_model
+    from .surrogate.model import CRNN, count_parameters
 
     device = args.device or _default_device()
     solver_device = args.solver_device or device
@@ -648,7 +648,7 @@ def _add_predict(sub) -> None:
 
 
 def _run_predict(args) -> None:
-    from .inference import predict_to_file
+    from .surrogate.inference import predict_to_file
 
     out = predict_to_file(
         args.model,
@@ -723,17 +723,17 @@ def _add_evaluate(sub) -> None:
     )
 
 
-#: The splits the book's chapters measure with :func:`spinodal.evaluation.evaluate_split`.
+#: The splits the book's chapters measure with :func:`spinodal.analysis.evaluation.evaluate_split`.
 BOOK_SPLITS = ("test", "ensemble", "ensemble_low")
 
 
 def _run_evaluate(args) -> None:
-    from .evaluation import evaluate_split, read_evaluation
+    from .analysis.evaluation import evaluate_split, read_evaluation
 
     if args.preset is not None:
         if args.data is not None or args.out is not None:
             raise ValueError("give either --preset or --data and --out, not both")
-        from .workspace import Workspace
+        from .pipeline.workspace import Workspace
 
         ws = Workspace(
             args.preset,
@@ -767,8 +767,8 @@ def _run_evaluate(args) -> None:
 def _log_summary(results: dict) -> None:
     """Median MAE and interface-length error at 100τ (or the last frame) and the last frame,
     and the phase-diagram agreement there (Secs. 3.1, 3.4)."""
-    from .evaluation import phase_diagram_from_evaluation
-    from .metrics import ensemble_summary
+    from .analysis.evaluation import phase_diagram_from_evaluation
+    from .physics.metrics import ensemble_summary
 
     mae = ensemble_summary(results["mae"]).median
     error = ensemble_summary(results["interface_error"]).median
@@ -833,16 +833,16 @@ def _add_stability(sub) -> None:
 def _run_stability(args) -> None:
     import numpy as np
 
-    from .checkpoint import load_model
-    from .datasets import open_dataset
-    from .solver import PhaseFieldModel
-    from .stability import (
+    from .analysis.stability import (
         GRID_SCALE_WAVELENGTH,
         check_rollouts,
         fresh_initial_states,
         mode_gain,
         trajectory_gain,
     )
+    from .io.datasets import open_dataset
+    from .physics.solver import PhaseFieldModel
+    from .surrogate.checkpoint import load_model
 
     device = args.device or _default_device()
     net = load_model(args.model, device)
@@ -961,7 +961,7 @@ def _add_book(sub) -> None:
 
 
 def _run_book(args) -> None:
-    from .book import BookError, build_book
+    from .book.runner import BookError, build_book
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
@@ -985,7 +985,8 @@ def _add_infer(sub) -> None:
             "Read the misfit from a microstructure: find the eta whose forward model, started "
             "from the first observed frame, best reproduces the later observed frames in the "
             "least-squares sense (a coarse scan over eta, then a bounded scipy refinement; see "
-            "spinodal.inverse). Prints eta-hat +- its standard error per sequence and writes a "
+            "spinodal.analysis.inverse). Prints eta-hat +- its standard error per sequence and "
+            "writes a "
             "table of results (.csv, or .h5 with the loss profiles too)."
         ),
     )
@@ -1048,15 +1049,15 @@ def _add_infer(sub) -> None:
 
 
 def _run_infer(args) -> None:
-    from .files import prepare_output
-    from .inverse import infer_dataset, write_results
+    from .analysis.inverse import infer_dataset, write_results
+    from .io.files import prepare_output
 
     prepare_output(args.out, overwrite=args.overwrite)
     net = None
     if args.method == "surrogate":
         if args.model is None:
             raise ValueError("--method surrogate needs --model (a CRNN checkpoint folder)")
-        from .checkpoint import load_model
+        from .surrogate.checkpoint import load_model
 
         net = load_model(args.model, args.device or _default_device())
     results = infer_dataset(
@@ -1104,7 +1105,7 @@ def _default_device() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="spinodal",

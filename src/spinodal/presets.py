@@ -82,7 +82,7 @@ def _fixed(value: float) -> Choice:
 
 @dataclass(frozen=True)
 class InitialState:
-    """How initial states are drawn (paper Sec. 2.2; see :mod:`spinodal.initial`).
+    """How initial states are drawn (paper Sec. 2.2; see :mod:`spinodal.physics.initial`).
 
     Attributes:
         kind: ``"perlin"`` (periodic Perlin noise around a uniform mean) or ``"varying"``
@@ -93,7 +93,7 @@ class InitialState:
             |φ₀ - ⟨φ⟩| ≤ |a| with equality at the extreme pixel.
         contrast: for ``"varying"``, local mean composition at the centre minus that at the
             edges (the global mean stays the split's ⟨φ⟩); see
-            :func:`spinodal.initial.varying_mean`.
+            :func:`spinodal.physics.initial.varying_mean`.
     """
 
     kind: Literal["perlin", "varying"] = "perlin"
@@ -197,13 +197,13 @@ class TrainingRecipe:
         lambda_grad, lambda_f: loss weights λ_∇ and λ_f of Eq. 11.
         noise_std: standard deviation of the mass-conserving noise injected into inputs.
         hidden_channels, kernel_size: convGRU width and kernel (Fig. 2).
-        implicit_damping: β of the semi-implicit output filter (:mod:`spinodal.model`; 0: the
-            paper's plain Eq. 10).
+        implicit_damping: β of the semi-implicit output filter (:mod:`spinodal.surrogate.model`; 0:
+            the paper's plain Eq. 10).
         feedback_noise_std: std of the mass-conserving noise added to the network's own output
             where a free rollout feeds it back (0: none; the authors' CRANE code does this).
         highpass_noise_std: rms of grid-scale noise fed back the same way with clean targets,
             teaching the damping the solver applies (0: none; see
-            :data:`spinodal.training.HIGHPASS_WAVELENGTH`).
+            :data:`spinodal.surrogate.training.HIGHPASS_WAVELENGTH`).
         stability_frames: length of the free rollouts from the validation states by which each
             epoch's stability is checked and models are selected (0: no check).
         stages: a staged recipe (each stage changes some of the values above and starts from

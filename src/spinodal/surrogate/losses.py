@@ -4,7 +4,7 @@
     L_φ = ⟨(φ - φ̃)²⟩,   L_∇ = ⟨(|∇φ|² - |∇φ̃|²)²⟩,   L_f = (⟨f(φ)⟩ - ⟨f(φ̃)⟩)²,
 
 with ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ the paper's mean free-energy density, computed per sample with its own η
-by the solver's own physics (:func:`spinodal.free_energy.energy_densities`, differentiable).
+by the solver's own physics (:func:`spinodal.physics.free_energy.energy_densities`, differentiable).
 Gradients in L_∇ are periodic central differences (grid spacing 1). Everything is evaluated in
 float32 (FFTs do not run in bfloat16), whatever precision the network ran in.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .free_energy import energy_densities
-from .solver import PhaseFieldModel
+from ..physics.free_energy import energy_densities
+from ..physics.solver import PhaseFieldModel
 
 __all__ = ["LossWeights", "gradient_squared", "mean_free_energy", "sequence_loss"]
 

@@ -99,7 +99,7 @@ def pfhub_bm1a_data_dir() -> Path:
         FileNotFoundError: the package is not run from a source checkout (e.g. installed from
             a wheel), so the repository's ``data`` folder is not next to ``src``.
     """
-    path = Path(__file__).resolve().parents[2] / "data" / "validation" / "pfhub-bm1a"
+    path = Path(__file__).resolve().parents[3] / "data" / "validation" / "pfhub-bm1a"
     if not path.is_dir():
         raise FileNotFoundError(
             f"PFHub benchmark 1a reference data not found at {path}: it ships with the source "

@@ -28,7 +28,7 @@ __all__ = ["CahnHilliardElastic"]
 @dataclass(frozen=True)
 class CahnHilliardElastic:
     """Eq. 7 with constants κ (``kappa``), A (``well_height``) and M (``mobility``); the
-    elastic constants enter through tr B(n), computed by :mod:`spinodal.elasticity`.
+    elastic constants enter through tr B(n), computed by :mod:`spinodal.physics.elasticity`.
 
     Arguments named ``q2`` are |q|², ``trB`` is tr B(n) on the same wavevectors and ``eta2``
     is η², each broadcastable against the others.

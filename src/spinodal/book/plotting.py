@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .solver import PhaseFieldModel
-from .theory import chemical_spinodal
+from ..physics.solver import PhaseFieldModel
+from ..physics.theory import chemical_spinodal
 
 __all__ = [
     "plot_trace_B",
@@ -63,7 +63,7 @@ def plot_trace_B(model: PhaseFieldModel, ax=None):
 def plot_spinodal_line(model: PhaseFieldModel, ax=None, n: int = 401):
     """The analytic spinodal line η_s(⟨φ⟩) of Eq. 9 (Figs. 1a, 8a): decomposition below it."""
     fig, ax = _axes(ax)
-    lo, hi = chemical_spinodal(model.well_height)
+    lo, hi = chemical_spinodal()
     phi = np.sort(np.concatenate([np.linspace(0, 1, n), [lo, hi]]))  # the line closes at η = 0
     eta = model.spinodal_misfit(phi) * 100
     ax.fill_between(
@@ -162,12 +162,12 @@ def plot_median_iqr(
     against ``times`` [T] (Figs. 4b,c, 5, 6); NaN values are ignored. ``log`` puts the value
     axis on a log scale.
 
-    ``diverged`` [S, T] (:func:`spinodal.reporting.diverged_mask`) keeps diverged rollouts out
-    of the statistics (:func:`spinodal.reporting.summary_before_divergence` of ``kind``): the
+    ``diverged`` [S, T] (:func:`spinodal.book.reporting.diverged_mask`) keeps diverged rollouts out
+    of the statistics (:func:`spinodal.book.reporting.summary_before_divergence` of ``kind``): the
     line stops where half of the rollouts have diverged, the band where it would use one, and
     dotted vertical lines of the line's colour mark the first divergence and (thicker) the
     time when half have diverged."""
-    from .metrics import ensemble_summary
+    from ..physics.metrics import ensemble_summary
     from .reporting import summary_before_divergence
 
     fig, ax = _axes(ax)
@@ -205,7 +205,7 @@ def plot_nn_pf_error(nn, pf, times, *, error_max=1.0, diverged_at=None, panel=1.
     The error maps share the scale [0, ``error_max``] (default 1, the range of φ: larger
     errors, as a diverged rollout makes, saturate instead of turning every other error
     black); ``log_error`` draws them on a log scale from 10⁻³ instead. Columns at or after
-    ``diverged_at`` (τ, the rollout's :func:`spinodal.reporting.divergence_times`) are titled
+    ``diverged_at`` (τ, the rollout's :func:`spinodal.book.reporting.divergence_times`) are titled
     "diverged". ``panel``: inches per field (larger domains deserve larger panels)."""
     from matplotlib.colors import LogNorm
 
@@ -489,13 +489,13 @@ def plot_mean_properties(
 ):
     """Fig. 5: NN (red) and PF (blue) median and inter-quartile range of each mean property
     against time, one panel per name, from an evaluation dict
-    (:meth:`spinodal.workspace.Workspace.evaluation`), ``ncols`` panels a row.
+    (:meth:`spinodal.pipeline.workspace.Workspace.evaluation`), ``ncols`` panels a row.
 
     The NN statistics leave out rollouts that have diverged (the evaluation's ``nn/contrast``,
-    :func:`spinodal.reporting.summary_before_divergence`): the NN curve stops where half of
+    :func:`spinodal.book.reporting.summary_before_divergence`): the NN curve stops where half of
     them have, and dotted lines mark the first divergence and (thicker) half. The value axis
     spans the PF band with a margin of its own height on each side."""
-    from .metrics import ensemble_summary
+    from ..physics.metrics import ensemble_summary
     from .reporting import diverged_mask
 
     if axes is None:
@@ -535,11 +535,12 @@ def plot_mean_properties(
 
 
 def plot_mode_gain(gains: dict, axes=None):
-    """Per-τ gain of Fourier modes about uniform states (:func:`spinodal.stability.mode_gain`):
+    """Per-τ gain of Fourier modes about uniform states
+    (:func:`spinodal.analysis.stability.mode_gain`):
     one panel per state (⟨φ⟩, η), a line per network (``gains``: label → ModeGain, all of the
     same states) and the solver's |g(q)|^(steps per τ) of Eq. 8 as the yardstick; the
     grid-scale band (wavelength ≤ 4) is shaded."""
-    from .stability import GRID_SCALE_WAVELENGTH
+    from ..analysis.stability import GRID_SCALE_WAVELENGTH
 
     first = next(iter(gains.values()))
     n = len(first.phi_mean)
@@ -573,10 +574,10 @@ def plot_mode_gain(gains: dict, axes=None):
 
 
 def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
-    """Shell-averaged power spectra (:func:`spinodal.stability.radial_spectrum`), one line per
-    entry of ``spectra`` (label → [n_shells] power), on log axes; the grid-scale band
+    """Shell-averaged power spectra (:func:`spinodal.analysis.stability.radial_spectrum`), one
+    line per entry of ``spectra`` (label → [n_shells] power), on log axes; the grid-scale band
     (|k| ≥ 1/4) is shaded."""
-    from .stability import GRID_SCALE_WAVELENGTH
+    from ..analysis.stability import GRID_SCALE_WAVELENGTH
 
     fig, ax = _axes(ax)
     ax.axvspan(1 / GRID_SCALE_WAVELENGTH, shells.max() * 1.05, color="0.9", zorder=0)
@@ -591,14 +592,14 @@ def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
 
 def plot_architecture(config=None, ax=None):
     """The CRNN as a block diagram (the paper's Fig. 2), drawn from a
-    :class:`spinodal.model.ModelConfig` (default: the paper's): the two-channel input [φ_t, η],
-    the stacked convolutional GRU cells with their hidden states carried to the next step, the
-    head that makes μ̃_t, and the output layer: ∇²μ̃_t added to φ_t (Eq. 10), then the
+    :class:`spinodal.surrogate.model.ModelConfig` (default: the paper's): the two-channel input
+    [φ_t, η], the stacked convolutional GRU cells with their hidden states carried to the next
+    step, the head that makes μ̃_t, and the output layer: ∇²μ̃_t added to φ_t (Eq. 10), then the
     semi-implicit filter 1/(1 + βλ²) when ``implicit_damping`` β > 0 (or the flux/direct
     variants)."""
     from matplotlib.patches import Circle, FancyBboxPatch
 
-    from .model import ModelConfig
+    from ..surrogate.model import ModelConfig
 
     config = config or ModelConfig()
     if ax is None:

@@ -3,13 +3,13 @@
 A :class:`Workspace` is a folder ``ROOT/PRESET/`` (``ROOT`` defaults to the repository's
 ``data/`` folder, or ``$SPINODAL_DATA``) holding, each made on first request and reused after:
 
-- ``SPLIT.h5``: the preset's dataset splits (:func:`spinodal.datasets.generate_split`; a file
+- ``SPLIT.h5``: the preset's dataset splits (:func:`spinodal.io.datasets.generate_split`; a file
   is reused only if it holds exactly that split, generation resumes if interrupted);
 - ``models/crnn-HASH/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
   (``ROOT/models/crnn-PRESET/``, see ``data/models/README.md``);
 - ``models/ablation-VARIANT-HASH/``: the supplementary ablation models (:data:`ABLATIONS`);
 - ``evaluations/MODEL--SPLIT.h5``: NN-versus-PF evaluations
-  (:func:`spinodal.evaluation.evaluate_split`, reused when model weights and data match);
+  (:func:`spinodal.analysis.evaluation.evaluate_split`, reused when model weights and data match);
 - ``cache/NAME-HASH.npz``: any other result (:meth:`Workspace.cached`), keyed by its inputs.
 
 Every step is deterministic and resumable, so a second build of the book only recomputes
@@ -26,14 +26,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoint import CARD_FILE, MODEL_FILE, load_model, read_card
-from .datasets import generate_split
-from .devices import resolve_device
-from .evaluation import evaluate_split, read_evaluation
-from .files import atomic_output
-from .losses import LossWeights
-from .model import CRNN
-from .presets import Preset, _to_jsonable, get_preset, stable_hash
+from ..analysis.evaluation import evaluate_split, read_evaluation
+from ..devices import resolve_device
+from ..io.datasets import generate_split
+from ..io.files import atomic_output
+from ..presets import Preset, _to_jsonable, get_preset, stable_hash
+from ..surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, read_card
+from ..surrogate.losses import LossWeights
+from ..surrogate.model import CRNN
 
 __all__ = ["ABLATIONS", "Workspace", "default_root"]
 
@@ -49,7 +49,7 @@ ABLATIONS: dict[str, tuple[str, dict]] = {
 
 def _source_data() -> Path | None:
     """The ``data/`` folder of the source tree this package runs from (None if installed)."""
-    source_tree = Path(__file__).resolve().parents[2]
+    source_tree = Path(__file__).resolve().parents[3]
     return source_tree / "data" if (source_tree / "pyproject.toml").is_file() else None
 
 
@@ -123,7 +123,7 @@ class Workspace:
             return self._model
         if (self.shipped_model / CARD_FILE).is_file():
             return self.shipped_model
-        from .training import stage_complete, train_preset
+        from ..surrogate.training import stage_complete, train_preset
 
         recipe = self.preset.training
         out = self.dir / "models" / f"crnn-{stable_hash(_to_jsonable(recipe))[:8]}"
@@ -146,8 +146,8 @@ class Workspace:
     def derived_model(self, source: str | Path, **changes) -> Path:
         """``source``'s weights with weight-free architecture ``changes`` (e.g.
         ``implicit_damping=5.0``), as a checkpoint folder ``models/derived-HASH`` (made once;
-        see :func:`~spinodal.checkpoint.derive_checkpoint`)."""
-        from .checkpoint import derive_checkpoint
+        see :func:`~spinodal.surrogate.checkpoint.derive_checkpoint`)."""
+        from ..surrogate.checkpoint import derive_checkpoint
 
         key = stable_hash({"source": self.model_identity(source), "changes": changes})
         out = self.dir / "models" / f"derived-{key[:8]}"
@@ -163,7 +163,7 @@ class Workspace:
         the model with its filter switched off or on, and the model. Checkpoints shipped in
         ``models/cures-PRESET/`` (each cure trained for the same CPU budget from the same
         start) come before the model."""
-        from .checkpoint import training_stages
+        from ..surrogate.checkpoint import training_stages
 
         final = self.model_path()
         beta = read_card(final)["model_config"].get("implicit_damping", 0.0)
@@ -225,7 +225,7 @@ class Workspace:
     def _train_ablation(self, variant: str, changes: dict) -> Path:
         """Train (or resume, or find) ``models/ablation-VARIANT-HASH``; HASH covers the whole
         recipe, so a changed preset never reuses a model trained with the old one."""
-        from .training import TrainConfig, stage_complete, train
+        from ..surrogate.training import TrainConfig, stage_complete, train
 
         recipe = self.preset.ablation
         overrides = {
@@ -264,8 +264,8 @@ class Workspace:
         return self.dir / "evaluations" / f"{model.resolve().name}--{split}.h5"
 
     def evaluation(self, split: str, model: str | Path | None = None, **kwargs) -> dict:
-        """NN-versus-PF measures of ``split`` (:func:`spinodal.evaluation.evaluate_split`,
-        computed on first request), as :func:`~spinodal.evaluation.read_evaluation` returns
+        """NN-versus-PF measures of ``split`` (:func:`spinodal.analysis.evaluation.evaluate_split`,
+        computed on first request), as :func:`~spinodal.analysis.evaluation.read_evaluation` returns
         them. ``model`` defaults to :meth:`model_path`; ``kwargs`` go to ``evaluate_split``."""
         model = Path(model) if model is not None else self.model_path()
         path = self.evaluation_file(split, model)
@@ -281,7 +281,7 @@ class Workspace:
         """A short hash of a checkpoint's weights file and its architecture (default
         :meth:`model_path`; two folders with the same weights but a different output filter
         differ): put it in the ``key`` of :meth:`cached` results that depend on the model."""
-        from .training import file_hash
+        from ..surrogate.training import file_hash
 
         model = Path(model) if model is not None else self.model_path()
         architecture = read_card(model).get("model_config", {})

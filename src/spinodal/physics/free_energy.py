@@ -67,7 +67,7 @@ def energy_densities(
     phi: torch.Tensor, eta, grid: SpectralGrid, trB: torch.Tensor, *, A: float, kappa: float
 ) -> dict[str, torch.Tensor]:
     """Mean free-energy densities of fields ``phi`` [..., H, W] with misfit ``eta`` [...], on
-    ``grid`` with tr B(q̂) ``trB`` [H, W//2+1] (:func:`spinodal.elasticity.trace_B_grid`).
+    ``grid`` with tr B(q̂) ``trB`` [H, W//2+1] (:func:`spinodal.physics.elasticity.trace_B_grid`).
 
     Returns a dict of tensors [...]:
         ``total``: the paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ (Sec. 2.3, the L_f loss and Fig. 5a);

@@ -195,7 +195,7 @@ class CRNN(nn.Module):
     def __init__(self, config: ModelConfig | None = None):
         super().__init__()
         self.config = config = config or ModelConfig()
-        #: The checkpoint card (:mod:`spinodal.checkpoint`) of a loaded model; empty otherwise.
+        #: The card (:mod:`spinodal.surrogate.checkpoint`) of a loaded model; empty otherwise.
         self.card: dict = {}
         C, k = config.hidden_channels, config.kernel_size
         self.cells = nn.ModuleList(

@@ -46,9 +46,9 @@ def amplification_factor(
     )
 
 
-def chemical_spinodal(A: float) -> tuple[float, float]:
-    """Compositions where w''(φ) = 0, the strain-free spinodal: (3 ∓ √3)/6 ≈ 0.211, 0.789."""
-    del A  # the roots of 1 - 6φ + 6φ² do not depend on the well height
+def chemical_spinodal() -> tuple[float, float]:
+    """Compositions where w''(φ) = 0, the strain-free spinodal: (3 ∓ √3)/6 ≈ 0.211, 0.789 (the
+    roots of 1 - 6φ + 6φ², whatever the well height A)."""
     return (3 - np.sqrt(3)) / 6, (3 + np.sqrt(3)) / 6
 
 

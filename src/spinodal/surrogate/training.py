@@ -14,7 +14,7 @@ every N-th sample of the global batch; DistributedDataParallel averages gradient
 single-process run up to the order of floating-point sums.
 
 Output folder: ``model.pt`` + ``card.json`` (the best checkpoint, see
-:mod:`spinodal.checkpoint`), ``history.json`` (per epoch: curriculum, train and validation
+:mod:`spinodal.surrogate.checkpoint`), ``history.json`` (per epoch: curriculum, train and validation
 losses and terms, validation MAE per frame, wall time), ``last.pt`` (state to resume).
 """
 
@@ -36,17 +36,17 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
+from ..devices import default_device, resolve_device
+from ..io.datasets import SequenceDataset, open_dataset
+from ..io.files import atomic_write
+from ..io.provenance import environment
+from ..physics.metrics import divergence_frame
+from ..physics.solver import PhaseFieldModel
+from ..presets import Preset, get_preset
 from .checkpoint import load_model, save_checkpoint
-from .datasets import SequenceDataset, open_dataset
-from .devices import default_device, resolve_device
-from .files import atomic_write
 from .inference import rollout_frames
 from .losses import LossWeights, sequence_loss
-from .metrics import divergence_frame
 from .model import CRNN, ModelConfig
-from .presets import Preset, get_preset
-from .provenance import environment
-from .solver import PhaseFieldModel
 
 __all__ = [
     "TrainConfig",
@@ -91,8 +91,8 @@ class TrainConfig:
             where a free rollout feeds it back (0: none).
         stability_frames: at every epoch, roll out this many frames from the first
             ``stability_sequences`` validation states and count those that leave the physical
-            range (:func:`spinodal.metrics.has_diverged`); the kept model is the one with the
-            fewest diverged rollouts, then the lowest validation loss (0: loss only). A
+            range (:func:`spinodal.physics.metrics.has_diverged`); the kept model is the one with
+            the fewest diverged rollouts, then the lowest validation loss (0: loss only). A
             validation on the training window alone cannot see a blow-up at 4× that window.
         stability_sequences: validation states of that check.
         highpass_noise_std: rms of a perturbation with wavelengths ≤ :data:`HIGHPASS_WAVELENGTH`

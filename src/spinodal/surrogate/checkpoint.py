@@ -1,10 +1,10 @@
 """Checkpoints: a folder with ``model.pt`` (weights only) and ``card.json`` (everything else).
 
 A checkpoint is data, never code: weights are loaded with ``torch.load(..., weights_only=True)``
-into a :class:`~spinodal.model.CRNN` built from the card's ``model_config``. The card also holds
-the preset, the dataset hash, the training recipe, epochs, wall time, hardware, best epoch and
-validation metrics (written by the trainer), and ``weights_hash``: a hash of the weights together
-with the architecture, checked on loading, so that an edited ``model_config`` (say
+into a :class:`~spinodal.surrogate.model.CRNN` built from the card's ``model_config``. The card
+also holds the preset, the dataset hash, the training recipe, epochs, wall time, hardware, best
+epoch and validation metrics (written by the trainer), and ``weights_hash``: a hash of the weights
+together with the architecture, checked on loading, so that an edited ``model_config`` (say
 ``eta_scale``) cannot silently change what the weights predict. Cards written before the hash
 existed are loaded without the check.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .files import atomic_write
+from ..io.files import atomic_write
 from .model import CRNN, ModelConfig
 
 __all__ = [
@@ -133,7 +133,7 @@ def training_range(card: dict) -> dict[str, tuple[float, float]] | None:
             "eta": tuple(map(float, data["eta_range"])),
             "phi_mean": tuple(map(float, data["phi_mean_range"])),
         }
-    from .presets import PRESETS
+    from ..presets import PRESETS
 
     preset = PRESETS.get(card.get("preset", ""))
     if preset is None:
@@ -151,8 +151,8 @@ def _bounds(distribution) -> tuple[float, float]:
 
 def derive_checkpoint(source: str | Path, out: str | Path, **changes) -> Path:
     """A checkpoint folder ``out`` with the weights of ``source`` and its architecture changed
-    by ``changes`` (fields of :class:`~spinodal.model.ModelConfig` that carry no weights, e.g.
-    ``implicit_damping=5.0``: the semi-implicit output applied to a model trained without it).
+    by ``changes`` (fields of :class:`~spinodal.surrogate.model.ModelConfig` that carry no weights,
+    e.g. ``implicit_damping=5.0``: the semi-implicit output applied to a model trained without it).
     The card keeps the source's training record and names the source and the changes under
     ``derived_from``. Returns ``out``."""
     source, out = Path(source), Path(out)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .presets import InitialState, SplitSpec
+from ..presets import InitialState, SplitSpec
 
 __all__ = [
     "perlin_noise",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from .devices import resolve_device
-from .presets import Preset, get_preset
+from ..devices import resolve_device
+from ..presets import Preset, get_preset
 
 __all__ = ["hardware", "environment", "describe_run"]
 
@@ -34,7 +34,7 @@ def hardware(device: str | torch.device | None = None) -> str:
 
 def environment(device: str | torch.device | None = None) -> dict[str, str]:
     """Versions, hardware and date, for cards and file attributes."""
-    from . import __version__
+    from .._version import __version__
 
     return {
         "spinodal": __version__,

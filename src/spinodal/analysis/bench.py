@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .devices import resolve_device
-from .presets import get_preset
-from .solver import PhaseFieldModel, Stepper
+from ..devices import resolve_device
+from ..physics.solver import PhaseFieldModel, Stepper
+from ..presets import get_preset
 
 __all__ = [
     "SolverTiming",
@@ -227,8 +227,8 @@ def bench_model(
             CRNN on a GPU against the solver on a CPU).
         repeats, seconds_per_sample: medians of ``repeats`` samples of about this duration.
     """
-    from .inference import model_on
-    from .model import CRNN
+    from ..surrogate.inference import model_on
+    from ..surrogate.model import CRNN
 
     device = resolve_device(device)
     solver_device = torch.device(solver_device) if solver_device is not None else device
@@ -342,11 +342,11 @@ def bench_train(
     ``compile`` (``torch.compile`` of :meth:`CRNN.step`; compiled once, before timing).
 
     A step is a free rollout of ``frames`` frames from φ_0 for ``batch`` sequences, the loss
-    of Eq. 11 and its backward pass, as in :func:`spinodal.training.train`.
+    of Eq. 11 and its backward pass, as in :func:`spinodal.surrogate.training.train`.
     """
     import copy
 
-    from .model import CRNN, ModelConfig
+    from ..surrogate.model import CRNN, ModelConfig
 
     unknown = set(variants) - set(TRAIN_VARIANTS)
     if unknown:
@@ -387,7 +387,7 @@ def bench_train(
 
 def _train_step(net, phi: torch.Tensor, eta: torch.Tensor, bfloat16: bool) -> None:
     """Free rollout over the frames of ``phi`` [B, T+1, H, W], Eq. 11, backward."""
-    from .losses import sequence_loss
+    from ..surrogate.losses import sequence_loss
 
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
         predicted = net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1)

@@ -71,9 +71,9 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
-from .files import atomic_output, open_hdf5
-from .metrics import is_phase_separated
-from .solver import PhaseFieldModel
+from ..io.files import atomic_output, open_hdf5
+from ..physics.metrics import is_phase_separated
+from ..physics.solver import PhaseFieldModel
 
 __all__ = [
     "ETA_LIMITS",
@@ -309,7 +309,7 @@ class _Objective:
                 phi0, eta, n_frames, steps_per_frame=STEPS_PER_FRAME, dtype=phi0.dtype
             )
         else:
-            from .inference import rollout_frames
+            from ..surrogate.inference import rollout_frames
 
             frames = rollout_frames(self.net, phi0, eta.to(phi0.dtype), n_frames)
         with torch.inference_mode():
@@ -363,7 +363,7 @@ def _prepare(frames, times, method, net, model, observation_noise, device, batch
     if observation_noise:
         start = wiener_filter(start, observation_noise)
     if method == "surrogate":
-        from .inference import model_on
+        from ..surrogate.inference import model_on
 
         net = model_on(net, device)
         device = next(net.parameters()).device
@@ -630,7 +630,7 @@ class Observations:
 def read_observations(
     path: str | Path, frames: Sequence[int] | None = None, sequences: Sequence[int] | None = None
 ) -> Observations:
-    """Observed frames from a dataset file (:mod:`spinodal.datasets`) or a ``spinodal
+    """Observed frames from a dataset file (:mod:`spinodal.io.datasets`) or a ``spinodal
     simulate`` trajectory (one sequence, ``phi`` [T+1, N, N] with an ``eta`` attribute).
 
     Args:
@@ -640,7 +640,7 @@ def read_observations(
     """
     import json
 
-    from .datasets import open_dataset
+    from ..io.datasets import open_dataset
 
     path = Path(path)
     if not path.is_file():
@@ -774,7 +774,7 @@ def write_results(path: str | Path, results: dict, attrs: dict | None = None) ->
         else:
             import h5py
 
-            from . import __version__
+            from .._version import __version__
 
             with h5py.File(tmp, "w") as f:
                 for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):

@@ -19,7 +19,7 @@ __all__ = ["SpectralGrid", "spectral_grid", "wavevectors", "rfft2", "irfft2"]
 @dataclass(frozen=True)
 class SpectralGrid:
     """The Fourier grid of an H × W periodic domain for real FFTs (no material in it: tr B of
-    the elastic problem comes from :func:`spinodal.elasticity.trace_B_grid`).
+    the elastic problem comes from :func:`spinodal.physics.elasticity.trace_B_grid`).
 
     Attributes:
         q2: |q|² [H, W//2+1] (1 / length²).

@@ -19,10 +19,10 @@ import h5py
 import numpy as np
 import torch
 
-from .arrays import as_field_batch, as_parameter, check_misfit, read_npy
+from ..io.files import atomic_output, check_room, open_hdf5, prepare_output
+from ..physics.fields import as_field_batch, as_parameter, check_misfit, read_npy
+from ..physics.metrics import PHYSICAL_RANGE, has_diverged
 from .checkpoint import load_model, training_range
-from .files import atomic_output, check_room, open_hdf5, prepare_output
-from .metrics import PHYSICAL_RANGE, has_diverged
 from .model import CRNN
 
 __all__ = ["rollout", "rollout_frames", "predict_to_file", "model_on", "DivergenceWatch"]
@@ -85,7 +85,7 @@ def _prepare(
 
 def warn_outside_training(card: dict, eta, phi_mean) -> None:
     """Warn when a misfit or mean composition lies outside what the checkpoint was trained on
-    (:func:`spinodal.checkpoint.training_range`): the network extrapolates there."""
+    (:func:`spinodal.surrogate.checkpoint.training_range`): the network extrapolates there."""
     trained = training_range(card)
     if trained is None:
         return
@@ -116,8 +116,8 @@ def _chunks(n: int, batch_size: int | None) -> list[slice]:
 
 class DivergenceWatch:
     """Watches the frames of a rollout with the project's divergence criterion
-    (:func:`spinodal.metrics.has_diverged`) and warns once per field, naming the time at which
-    it first left the physical range. ``first`` [B] holds that time in τ (-1: never)."""
+    (:func:`spinodal.physics.metrics.has_diverged`) and warns once per field, naming the time at
+    which it first left the physical range. ``first`` [B] holds that time in τ (-1: never)."""
 
     def __init__(self, n_fields: int):
         self.first = np.full(n_fields, -1, dtype=np.int64)
@@ -150,8 +150,8 @@ def rollout(
     """Predict ``n_frames`` frames τ apart from φ_0 alone (free rollout, paper Sec. 2.3).
 
     Args:
-        model: a CRNN (e.g. from :func:`spinodal.checkpoint.load_model`); its mode (train/eval)
-            does not matter, the network has no dropout or normalization layers.
+        model: a CRNN (e.g. from :func:`spinodal.surrogate.checkpoint.load_model`); its mode
+            (train/eval) does not matter, the network has no dropout or normalization layers.
         phi0: initial fields [H, W] or [B, H, W], numpy or torch (any size ≥ 4: the network is
             fully convolutional and periodic).
         eta: misfit η as a fraction (0.006 = 0.6 %), a float or one per field [B].
@@ -191,7 +191,7 @@ def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     ``.npy``: the array itself. HDF5: a dataset file (frame 0 of every sequence and the
     per-sequence η) or a ``spinodal simulate`` trajectory (its frame 0 and its ``eta`` attribute).
     """
-    from .datasets import open_dataset
+    from ..io.datasets import open_dataset
 
     if not path.is_file():
         raise FileNotFoundError(f"initial state {path} does not exist")
@@ -226,7 +226,7 @@ def predict_to_file(
     """Roll out a checkpoint from the initial states in ``init`` and write ``out`` (HDF5).
 
     Args:
-        model_dir: checkpoint folder (:func:`spinodal.checkpoint.save_checkpoint`).
+        model_dir: checkpoint folder (:func:`spinodal.surrogate.checkpoint.save_checkpoint`).
         init: ``.npy`` with one field [N, N] or a batch [B, N, N]; or an HDF5 dataset (frame 0
             of every sequence, with each sequence's η); or a ``spinodal simulate`` trajectory
             (its frame 0 and η).
@@ -244,7 +244,7 @@ def predict_to_file(
     τ at which the rollout left the physical range, -1 if it never did; a warning names it).
     Frames are streamed to disk as they are computed.
     """
-    from . import __version__
+    from .._version import __version__
 
     n_frames, every = _check_counts(n_frames, every)
     init = Path(init)

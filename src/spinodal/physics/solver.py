@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from . import theory
-from .arrays import FieldBatch, as_field_batch, as_parameter
 from .elasticity import trace_B, trace_B_grid
 from .equation import CahnHilliardElastic
+from .fields import FieldBatch, as_field_batch, as_parameter
 from .free_energy import energy_densities
 from .spectral import SpectralGrid, rfft2, spectral_grid
 

@@ -11,7 +11,7 @@ name               shape, type                meaning
 ``seed``           [S] int64                  ``np.random.default_rng(seed)`` redraws it
 ``phi_mean``       [S] float64                mean composition ⟨φ⟩
 ``eta``            [S] float64                misfit η (fraction: 0.006 = 0.6 %)
-``amplitude``      [S] float64                peak Perlin amplitude a (see spinodal.initial)
+``amplitude``      [S] float64                peak Perlin amplitude a (see spinodal.physics.initial)
 ``validation``     [S] bool                   the 4:1 train/validation partition (Sec. 2.3)
 =================  =========================  =============================================
 
@@ -21,8 +21,8 @@ Attributes: ``schema``, ``schema_version``, ``spinodal_version``, ``preset``, ``
 ``generation_batch``, ``devices`` (where it was computed), ``complete``.
 
 Generation is deterministic: sequence i of a split depends only on (split, i)
-(:func:`spinodal.initial.draw_sequence`) and on the batch it is integrated with, which is fixed
-by the preset. Batches are written to ``OUT.parts/`` atomically (temporary file, then rename),
+(:func:`spinodal.physics.initial.draw_sequence`) and on the batch it is integrated with, which is
+fixed by the preset. Batches are written to ``OUT.parts/`` atomically (temporary file, then rename),
 so an interrupted run resumes where it stopped and produces the same file; the parts are joined
 at the end by copying compressed chunks, and the directory is removed.
 """
@@ -40,11 +40,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .devices import resolve_device
+from ..devices import resolve_device
+from ..physics.initial import draw_sequence
+from ..physics.solver import PhaseFieldModel
+from ..presets import Preset, SplitSpec, get_preset
 from .files import ResumableParts, atomic_output, check_room, exclusive, prepare_output
-from .initial import draw_sequence
-from .presets import Preset, SplitSpec, get_preset
-from .solver import PhaseFieldModel
 
 __all__ = [
     "SCHEMA",
@@ -79,7 +79,7 @@ class DatasetError(ValueError):
 
 
 def _version() -> str:
-    from . import __version__
+    from .._version import __version__
 
     return __version__
 
@@ -631,7 +631,7 @@ def dataset_statistics(path: str | Path, *, threshold: float = 0.05) -> dict[str
         (η below the spinodal misfit η_s(⟨φ⟩) of Eq. 9: the homogeneous state is linearly
         unstable, so decomposition is expected); and ``n_frames``, ``size`` (0-d).
     """
-    from .metrics import contrast
+    from ..physics.metrics import contrast
 
     with open_dataset(path) as ds:
         everything = np.arange(len(ds))

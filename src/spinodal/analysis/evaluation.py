@@ -53,11 +53,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import metrics
-from .datasets import SequenceDataset, open_dataset
-from .files import ResumableParts, atomic_output
-from .model import CRNN
-from .solver import PhaseFieldModel
+from ..io.datasets import SequenceDataset, open_dataset
+from ..io.files import ResumableParts, atomic_output
+from ..physics import metrics
+from ..physics.solver import PhaseFieldModel
+from ..surrogate.model import CRNN
 
 __all__ = [
     "SCHEMA",
@@ -158,7 +158,7 @@ def evaluate_split(
 
     Args:
         model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
-        dataset_path: an HDF5 dataset (:mod:`spinodal.datasets`).
+        dataset_path: an HDF5 dataset (:mod:`spinodal.io.datasets`).
         out_path: the HDF5 results file; other groups in it are kept.
         batch_size: sequences rolled out and measured together (bounds memory).
         device: where the CRNN runs (default: the model's device, CPU for a folder).
@@ -175,8 +175,8 @@ def evaluate_split(
     Returns:
         the group key ``MODEL/DATASET`` in ``out_path``.
     """
-    from .checkpoint import load_model
-    from .inference import model_on
+    from ..surrogate.checkpoint import load_model
+    from ..surrogate.inference import model_on
 
     if isinstance(model, str | Path):
         model_name = model_name or Path(model).resolve().name
@@ -285,7 +285,7 @@ class _EvaluationJob:
 
 def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
     """Roll the network out on the sequences ``batch`` and write their measures as one part."""
-    from .inference import rollout_frames
+    from ..surrogate.inference import rollout_frames
 
     model, ds, T, stored, store_sequences = (
         job.model,
@@ -389,7 +389,7 @@ def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, at
             group.create_dataset(name, data=np.asarray(values))
         group.create_dataset("frame", data=np.arange(T + 1))
         group.attrs.update(attrs)
-        from . import __version__
+        from .._version import __version__
 
         group.attrs["spinodal_version"] = __version__
 
@@ -507,7 +507,7 @@ def noise_search(
         noise_levels: the standard deviations to try (the paper finds 7.5e-4).
 
     Returns:
-        dict (arrays, ready for :meth:`spinodal.workspace.Workspace.cached`) with
+        dict (arrays, ready for :meth:`spinodal.pipeline.workspace.Workspace.cached`) with
         ``noise_std`` [L], ``distance`` [L] (RMS difference of the log10 median MAE curves
         over the frames ≥ 1 where the target is finite; inf if there is none), ``best`` (the
         level of smallest distance), ``target`` [T+1] (the median target curve), ``index``
@@ -590,7 +590,7 @@ class PhaseDiagram:
     Attributes:
         phi_mean, eta: the sequences' parameters [S].
         nn_separated, pf_separated: phase separated (max φ - min φ > threshold) [S]; a
-            diverged field (:func:`spinodal.metrics.has_diverged`) is not.
+            diverged field (:func:`spinodal.physics.metrics.has_diverged`) is not.
         threshold: the classification threshold (paper: 0.05).
         nn_diverged: [S] the NN field has left the physical range: neither separated nor
             homogeneous, it never agrees with the PF.
@@ -630,7 +630,7 @@ class PhaseDiagram:
 
 def phase_diagram(nn_frames, pf_frames, phi_mean, eta, threshold: float = 0.05) -> PhaseDiagram:
     """Classify NN and PF fields [S, N, N] (e.g. at 100τ) as phase separated or not
-    (:func:`spinodal.metrics.is_phase_separated`) and compare them."""
+    (:func:`spinodal.physics.metrics.is_phase_separated`) and compare them."""
     nn = metrics.is_phase_separated(nn_frames, threshold)
     pf = metrics.is_phase_separated(pf_frames, threshold)
     return _diagram(nn, pf, phi_mean, eta, threshold, metrics.has_diverged(nn_frames))
@@ -662,9 +662,10 @@ def phase_diagram_from_evaluation(
     using its stored max - min of φ (no frames needed).
 
     ``path`` is the results file and ``key`` the group, or ``path`` is the dict that
-    :func:`read_evaluation` (or :meth:`spinodal.workspace.Workspace.evaluation`) returns and
-    ``key`` is omitted. A diverged NN field (:func:`spinodal.metrics.exceeds_physical_range`
-    of its contrast) counts as diverged, neither separated nor homogeneous.
+    :func:`read_evaluation` (or :meth:`spinodal.pipeline.workspace.Workspace.evaluation`) returns
+    and ``key`` is omitted. A diverged NN field
+    (:func:`spinodal.physics.metrics.exceeds_physical_range` of its contrast) counts as diverged,
+    neither separated nor homogeneous.
     """
     if isinstance(path, dict):
         last = path["nn/contrast"].shape[1] - 1
@@ -705,15 +706,15 @@ def amplitude_sensitivity(
     """One Perlin pattern at several amplitudes, evolved by NN and PF (Fig. 8c).
 
     The initial states are ⟨φ⟩ + a p̃ with the same unit-peak Perlin field p̃ (drawn from
-    ``seed``, :func:`spinodal.initial.initial_state`) and a in ``amplitudes``; near the
+    ``seed``, :func:`spinodal.physics.initial.initial_state`) and a in ``amplitudes``; near the
     spinodal the larger amplitude separates while the smaller one stays mixed.
 
     Returns:
         dict with ``amplitude`` [A], ``phi0``, ``pf``, ``nn`` [A, size, size] (frames 0 and
         ``n_frames``) and ``pf_separated``, ``nn_separated`` [A] (max - min > ``threshold``).
     """
-    from .inference import rollout
-    from .initial import initial_state
+    from ..physics.initial import initial_state
+    from ..surrogate.inference import rollout
 
     pf_model = pf_model or PhaseFieldModel()
     amplitudes = np.atleast_1d(np.asarray(amplitudes, dtype=np.float64))
@@ -756,7 +757,7 @@ def domain_rollout(
 
     Args:
         model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
-        dataset_path: an HDF5 dataset (:mod:`spinodal.datasets`).
+        dataset_path: an HDF5 dataset (:mod:`spinodal.io.datasets`).
         indices: sequences to roll out (default: all).
         every: keep the fields of every ``every``-th frame (and the last one).
         n_frames: frames to predict after frame 0 (default: the dataset's length).
@@ -772,8 +773,8 @@ def domain_rollout(
         [S, F, N, N] float32, the fields at those frames. A diverging rollout gives NaN
         measures from the frame where it stops being finite.
     """
-    from .checkpoint import load_model
-    from .inference import model_on, rollout_frames
+    from ..surrogate.checkpoint import load_model
+    from ..surrogate.inference import model_on, rollout_frames
 
     if isinstance(model, str | Path):
         model = load_model(model, device)

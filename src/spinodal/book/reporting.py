@@ -1,8 +1,9 @@
 """What the book says about a model: statistics and sentences that respect divergence.
 
-A rollout that has left the physical range (:func:`spinodal.metrics.has_diverged`, the project's
-one criterion) no longer measures the physics: its MAE, energies or interface length measure
-the blow-up. Every number the book prints about a network therefore goes through this module:
+A rollout that has left the physical range (:func:`spinodal.physics.metrics.has_diverged`, the
+project's one criterion) no longer measures the physics: its MAE, energies or interface length
+measure the blow-up. Every number the book prints about a network therefore goes through this
+module:
 
 =====================================  ========================================================
 :func:`diverged_mask`                  [..., T] bool, True from a sequence's first diverged
@@ -36,7 +37,13 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from .metrics import PHYSICAL_RANGE, Summary, ensemble_summary, exceeds_physical_range, has_diverged
+from ..physics.metrics import (
+    PHYSICAL_RANGE,
+    Summary,
+    ensemble_summary,
+    exceeds_physical_range,
+    has_diverged,
+)
 
 __all__ = [
     "Standing",
@@ -87,7 +94,7 @@ def format_tau(t) -> str:
 
 def diverged_mask(contrasts) -> np.ndarray:
     """[..., T] bool: True at and after the first frame whose contrast max φ − min φ leaves
-    the physical range (:func:`spinodal.metrics.exceeds_physical_range`; NaN counts)."""
+    the physical range (:func:`spinodal.physics.metrics.exceeds_physical_range`; NaN counts)."""
     out = exceeds_physical_range(contrasts)
     if out.ndim == 0:
         return out
@@ -162,8 +169,9 @@ def summary_before_divergence(
             have.
 
     Returns:
-        :class:`spinodal.metrics.Summary` of [T] arrays; non-diverged NaN values (e.g. D_b of
-        a uniform field) are ignored, as in :func:`spinodal.metrics.ensemble_summary`.
+        :class:`spinodal.physics.metrics.Summary` of [T] arrays; non-diverged NaN values (e.g.
+        D_b of a uniform field) are ignored, as in
+        :func:`spinodal.physics.metrics.ensemble_summary`.
     """
     values = np.asarray(values, dtype=np.float64)
     diverged = np.broadcast_to(np.asarray(diverged, bool), values.shape)
@@ -347,13 +355,13 @@ def standing(
 
 
 def workspace_standing(workspace, split: str = "test", *, what: str | None = None) -> Standing:
-    """:func:`standing` of a :class:`~spinodal.workspace.Workspace`'s CRNN on one of its
+    """:func:`standing` of a :class:`~spinodal.pipeline.workspace.Workspace`'s CRNN on one of its
     splits, from its (cached) evaluation: the MAE at the end of the model's training window
     (its card's ``dataset.frames``) against the no-change forecast of the same sequences,
     and the divergence of every rollout over the split's length."""
-    from .checkpoint import read_card
-    from .datasets import open_dataset
-    from .metrics import mae as mean_absolute_error
+    from ..io.datasets import open_dataset
+    from ..physics.metrics import mae as mean_absolute_error
+    from ..surrogate.checkpoint import read_card
 
     ev = workspace.evaluation(split)
     times = np.asarray(ev["frame"])
@@ -369,8 +377,8 @@ def workspace_standing(workspace, split: str = "test", *, what: str | None = Non
 def describe_build(preset, device=None) -> str:
     """One sentence naming the preset, its hash, the hardware, versions and date of a page,
     and, for a reduced preset, that its sizes are not the paper's."""
-    from .presets import get_preset
-    from .provenance import environment
+    from ..io.provenance import environment
+    from ..presets import get_preset
 
     preset = get_preset(preset)
     env = environment(device)

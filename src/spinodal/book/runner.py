@@ -11,7 +11,7 @@ own execution is off (``_config.yml``), so the HTML shows exactly what the twins
   chapter's text, the parameters, the source of every ``spinodal`` module and the files of the
   model used (and, for the introduction, the other chapters' timings). A chapter whose twin
   holds the same hash is not re-executed; datasets, models and evaluations are cached by
-  :class:`spinodal.workspace.Workspace` in any case.
+  :class:`spinodal.pipeline.workspace.Workspace` in any case.
 - **Failures** raise :class:`BookError` naming the chapter and the failing cell's error; a
   twin is only ever written complete (executed into a temporary file, renamed on success), the
   failed notebook is kept as ``book/NAME.failed.ipynb`` for its traceback, and a stale twin of a
@@ -57,7 +57,7 @@ __all__ = [
     "timings_table",
 ]
 
-log = logging.getLogger("spinodal.book")
+log = logging.getLogger("spinodal.book.runner")
 
 #: Folder of the chapters, relative to the book's root (the folder holding ``_toc.yml``).
 BOOK_DIR = "book"
@@ -72,7 +72,7 @@ class BookError(Exception):
 
 def repository_root() -> Path:
     """The source tree holding ``_toc.yml`` (the book is built from a checkout)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     if not (root / "_toc.yml").is_file():
         raise BookError(
             f"no _toc.yml in {root}: the book is built from a source checkout "
@@ -152,7 +152,7 @@ def _model_dir(parameters: dict) -> Path | None:
     """The model folder a chapter will use: the given one, else the preset's shipped one."""
     if parameters.get("model"):
         return Path(parameters["model"])
-    from .workspace import Workspace
+    from ..pipeline.workspace import Workspace
 
     shipped = Workspace(parameters["preset"]).shipped_model
     return shipped if shipped.is_dir() else None
@@ -171,7 +171,7 @@ def chapter_hash(source: str, parameters: dict, extra: dict | None = None) -> st
     add("source", source.encode())
     add("parameters", json.dumps(parameters, sort_keys=True).encode())
     add("extra", json.dumps(extra or {}, sort_keys=True).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
         add(f"module {path.name}", path.read_bytes())
     model = _model_dir(parameters)
     if model is not None:
@@ -293,7 +293,7 @@ def execute_chapter(
     import nbformat
     import papermill
 
-    from .provenance import environment
+    from ..io.provenance import environment
 
     root = Path(root) if root is not None else repository_root()
     book = root / BOOK_DIR
@@ -367,7 +367,7 @@ def _failure_message(name: str, error: Exception, failed: Path) -> str:
 
 def timings_path(preset: str, root: str | Path | None = None) -> Path:
     """``WORKSPACE/book-timings.json`` of ``preset`` (data ``root`` as in ``Workspace``)."""
-    from .workspace import Workspace
+    from ..pipeline.workspace import Workspace
 
     return Workspace(preset, root).dir / TIMINGS_FILE
 
@@ -431,7 +431,7 @@ def build_book(
         BookError: a missing chapter, a failed chapter (all chapters are attempted first and
             every failure is named) or a failed HTML build.
     """
-    from .presets import get_preset
+    from ..presets import get_preset
 
     get_preset(preset)  # KeyError naming the presets
     root = Path(root) if root is not None else find_root()
@@ -530,7 +530,7 @@ def build_html(root: str | Path | None = None) -> None:
 
 def presets_table() -> str:
     """A Markdown table of every preset's splits: sequences × frames, domain side."""
-    from .presets import PRESETS, SPLIT_NAMES
+    from ..presets import PRESETS, SPLIT_NAMES
 
     header = "| split | " + " | ".join(f"`{name}`" for name in PRESETS) + " |"
     lines = [header, "|---|" + "---|" * len(PRESETS)]
@@ -572,14 +572,14 @@ def _recipe_text(preset) -> str:
 def preset_work(preset) -> float:
     """Phase-field work of a preset's datasets: Σ over splits of sequences × frames × N²
     (pixel-frames; the solver's cost grows with it, times log N for the FFTs)."""
-    from .presets import get_preset
+    from ..presets import get_preset
 
     return float(sum(s.n_sequences * s.n_frames * s.size**2 for s in get_preset(preset).splits))
 
 
 def describe_model(workspace) -> str:
-    """Which CRNN a :class:`~spinodal.workspace.Workspace` uses, without training one."""
-    from .checkpoint import CARD_FILE
+    """Which CRNN a :class:`~spinodal.pipeline.workspace.Workspace` uses, without training one."""
+    from ..surrogate.checkpoint import CARD_FILE
 
     if workspace._model is not None:
         return f"the model `{workspace._model}`"

@@ -1,0 +1,4 @@
+"""The conditioned CRNN: architecture, physics losses, training, checkpoints and inference.
+
+Imports physics, io and the root only.
+"""
