@@ -28,8 +28,9 @@ from spinodal.cli import main
 from spinodal.io.datasets import generate_split, write_sequences
 from spinodal.io.files import exclusive
 from spinodal.physics.metrics import contrast, ensemble_summary, is_phase_separated
+from spinodal.presets import ModelConfig
 from spinodal.surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
-from spinodal.surrogate.model import CRNN, ModelConfig
+from spinodal.surrogate.model import CRNN
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -325,13 +326,13 @@ CASES = [
     ),
     Case(
         "train-zero-epochs",
-        lambda s: _train(s, s.sources["train"], "--epochs", "0"),
+        lambda s: _train(s, s.sources["train"], "--set", "epochs=0"),
         2,
         "must be an integer >= 1",
     ),
     Case(
         "train-more-frames-than-the-data",
-        lambda s: _train(s, s.sources["train"], "--frames", "50"),
+        lambda s: _train(s, s.sources["train"], "--set", "frames=50"),
         2,
         "asks for more than the 10 frames",
     ),

@@ -95,14 +95,6 @@ def test_mean_properties_panels_span_the_pf_band():
     plt.close(fig)
 
 
-@pytest.fixture(scope="module")
-def tiny_test_split(tmp_path_factory):
-    from spinodal.io.datasets import generate_split
-
-    path = tmp_path_factory.mktemp("data") / "test.h5"
-    return generate_split("tiny", "test", path, progress=False, device="cpu")
-
-
 def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
     from spinodal.analysis import evaluation
 

@@ -13,7 +13,10 @@ def test_every_command_and_option_has_help():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
     assert {"simulate", "dataset", "join", "bench", "presets"} <= set(commands)
-    for name, sub in commands.items():
+    bench = commands["bench"]._subparsers._group_actions[0].choices
+    parsers = {**commands, **{f"bench {name}": sub for name, sub in bench.items()}}
+    assert {"bench solver", "bench model", "bench train"} <= set(parsers)
+    for name, sub in parsers.items():
         for action in sub._actions:
             if action.dest not in ("help", "what"):
                 assert action.help, f"{name} {action.option_strings} lacks help"
@@ -191,8 +194,9 @@ def test_evaluate_preset_fills_the_workspace_the_book_reads(tmp_path, monkeypatc
 def test_stability_and_train_bench_commands_report(tmp_path, capsys):
     import torch
 
+    from spinodal.presets import ModelConfig
     from spinodal.surrogate.checkpoint import save_checkpoint
-    from spinodal.surrogate.model import CRNN, ModelConfig
+    from spinodal.surrogate.model import CRNN
 
     torch.manual_seed(0)
     net = CRNN(ModelConfig(hidden_channels=2, kernel_size=3, implicit_damping=5.0))
@@ -207,3 +211,32 @@ def test_stability_and_train_bench_commands_report(tmp_path, capsys):
     assert main([*bench, "--variants", "channels_last"]) == 0
     table = capsys.readouterr().out
     assert "float32" in table and "channels_last" in table and "1.00x" in table
+
+
+def test_train_takes_the_presets_recipe_changed_by_set_or_an_ablation(tmp_path, monkeypatch):
+    """--set KEY=VALUE changes one value (nested keys with a dot, text parsed to the field's
+    type); --ablation NAME trains a named variant; neither: the preset's stages."""
+    from spinodal.presets import TrainConfig, get_preset
+    from spinodal.surrogate import training
+
+    runs = []
+    monkeypatch.setattr(training, "train", lambda config, *a, **k: runs.append(config))
+    monkeypatch.setattr(training, "train_preset", lambda preset, *a, **k: runs.append(preset))
+    base = ["train", "--preset", "small", "--data", "d.h5", "--out", str(tmp_path / "run")]
+    sets = ["--set", "epochs=3", "--set", "model.implicit_damping=0", "--set", "frames=none"]
+    assert main([*base, *sets, "--set", "weights.grad=1e-3", "--set", "precision=bfloat16"]) == 0
+    config = runs.pop()
+    expected = TrainConfig.from_preset("small").with_changes(
+        {"epochs": 3, "model.implicit_damping": 0.0, "weights.grad": 1e-3}
+    )
+    assert config == expected.with_changes({"frames": None, "precision": "bfloat16"})
+    assert isinstance(config.model.implicit_damping, float) and config.frames is None
+    assert main([*base, "--ablation", "no_free_energy"]) == 0
+    ablation = runs.pop()
+    assert ablation == get_preset("small").ablation("no_free_energy")
+    assert ablation.weights.free_energy == 0.0 and ablation.max_sequences == 32
+    assert main(base) == 0 and runs.pop() == "small"  # the preset's stages
+    with pytest.raises(SystemExit):  # argparse names the unknown key
+        main([*base, "--set", "model.width=3"])
+    assert main([*base, "--set", "epochs=three"]) == 2  # one line, not a traceback
+    assert main([*base, "--ablation", "nothing"]) == 2

@@ -169,3 +169,41 @@ def test_parse_shard():
     for bad in ("5/5", "x", "1/0", "-1/3"):
         with pytest.raises(ValueError, match="shard"):
             parse_shard(bad)
+
+
+def test_nearest_sequence_scales_each_coordinate_by_its_sampled_width():
+    """Distances count ⟨φ⟩ and η relative to the widths of their sampled ranges; a missing
+    target leaves its coordinate out; candidates restrict the choice; the 1-norm and the
+    2-norm can pick differently; no target or no candidate is an error."""
+    from spinodal.io.datasets import nearest_sequence, sampled_widths
+
+    widths = sampled_widths(
+        {
+            "phi_mean": {"low": 0.2, "high": 0.8, "type": "Uniform"},
+            "eta": {"values": [0.004, 0.008], "type": "Choice"},
+        }
+    )
+    assert widths == pytest.approx((0.6, 0.004))
+    assert sampled_widths({"phi_mean": {"values": [0.5]}, "eta": {"values": [0.006]}}) == (1, 1)
+    phi = np.array([0.50, 0.56, 0.20, 0.536])
+    eta = np.array([0.0080, 0.0060, 0.0060, 0.00672])
+    w = (0.6, 0.012)  # scaled offsets: (0, 1/6), (0.1, 0), (0.5, 0), (0.06, 0.06)
+    assert nearest_sequence(phi, eta, 0.5, 0.006, widths=w) == 3  # 0.085 < 0.1
+    assert nearest_sequence(phi, eta, 0.5, 0.006, widths=w, norm=1) == 1  # 0.1 < 0.12
+    assert nearest_sequence(phi, eta, eta=0.006) == 1  # first of the tie at η = 0.006
+    assert nearest_sequence(phi, eta, phi_mean=0.5, among=[1, 2]) == 1
+    assert nearest_sequence(phi, eta, phi_mean=0.5, among=np.array([0, 0, 1, 0], bool)) == 2
+    with pytest.raises(ValueError, match="target"):
+        nearest_sequence(phi, eta)
+    with pytest.raises(ValueError, match="candidate"):
+        nearest_sequence(phi, eta, eta=0.0, among=[])
+
+
+def test_dataset_nearest_uses_the_file_s_own_sampled_ranges(train_file):
+    with open_dataset(train_file) as ds:
+        assert ds.widths == pytest.approx((0.6, 0.012))
+        k = ds.nearest(0.5, 0.006)
+        distance = np.hypot((ds.phi_mean - 0.5) / 0.6, (ds.eta - 0.006) / 0.012)
+        assert k == int(np.argmin(distance))
+        v = ds.validation_indices()
+        assert ds.nearest(eta=0.0, among=v) in v

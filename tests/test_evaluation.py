@@ -12,22 +12,19 @@ from spinodal.analysis import evaluation
 from spinodal.cli import main
 from spinodal.io.datasets import generate_split, open_dataset
 from spinodal.physics import metrics
-from spinodal.surrogate.checkpoint import save_checkpoint
 from spinodal.surrogate.inference import rollout
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    """The tiny preset's test split: 4 sequences × 21 frames of 32²."""
-    path = tmp_path_factory.mktemp("data") / "test.h5"
-    return generate_split("tiny", "test", path, progress=False, device="cpu")
+def dataset(tiny_test_split):
+    return tiny_test_split
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory, model):
-    return save_checkpoint(tmp_path_factory.mktemp("models") / "tiny-crnn", model, {})
+def checkpoint(tiny_checkpoint):
+    return tiny_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ PACKAGE = Path(spinodal.__file__).parent
 #: Bottom to top.
 LAYERS = ("physics", "io", "surrogate", "analysis", "pipeline", "book")
 #: Root modules every layer may use; they import no layer themselves.
-FOUNDATIONS = ("presets", "devices", "_version")
+FOUNDATIONS = ("presets", "devices", "_version", "paper")
 #: Root modules on top of everything.
 TOP = ("__init__", "cli")
 

@@ -10,9 +10,10 @@ import torch
 
 from spinodal import PhaseFieldModel
 from spinodal.physics.initial import initial_state
+from spinodal.presets import LossWeights, ModelConfig
 from spinodal.surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, save_checkpoint
-from spinodal.surrogate.losses import LossWeights, mean_free_energy, sequence_loss
-from spinodal.surrogate.model import CRNN, ModelConfig, count_parameters
+from spinodal.surrogate.losses import mean_free_energy, sequence_loss
+from spinodal.surrogate.model import CRNN, count_parameters
 
 
 def expected_parameters(config: ModelConfig) -> int:

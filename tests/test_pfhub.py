@@ -18,6 +18,7 @@ from spinodal.physics.validation import (
     pfhub_bm1a_initial,
     pfhub_bm1a_model,
     pfhub_bm1a_output_times,
+    pfhub_deviation,
     run_pfhub_bm1a,
 )
 
@@ -25,14 +26,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def _relative_deviation(times, F, reference):
-    """F / F_ref - 1 at the positive times within the reference's range, F_ref interpolated
-    linearly in log-time (the curves are sampled roughly logarithmically)."""
-    ref_t, ref_F = reference[:, 0], reference[:, 1]
-    keep = ref_t > 0
-    ref_t, ref_F = ref_t[keep], ref_F[keep]
-    inside = (times > 0) & (times >= ref_t[0]) & (times <= ref_t[-1])
-    interpolated = np.interp(np.log(times[inside]), np.log(ref_t), ref_F)
-    return times[inside], F[inside] / interpolated - 1
+    return pfhub_deviation(times, F, reference, t_max=None)
 
 
 def test_reference_data_ships_with_the_repository():
@@ -104,6 +98,23 @@ def test_output_times_and_run_api():
     t, F = run_pfhub_bm1a(1.0, dt=0.05, times=[0.0, 0.5, 1.0], n=32)
     np.testing.assert_allclose(t, [0.0, 0.5, 1.0])
     assert F.shape == (3,) and (np.diff(F) < 0).all()
+
+
+def test_deviation_interpolates_in_log_time_within_the_reference():
+    """pfhub_deviation is exact at the reference's own times, interpolates F_ref linearly in
+    log t between them (F_ref = a + b ln t gives F = 2 F_ref a deviation of 1 anywhere), and
+    keeps only positive times inside the reference's range and up to t_max."""
+    ref_t = np.array([0.0, 1.0, 10.0, 100.0, 1000.0])
+    reference = np.column_stack([ref_t, 5.0 + 2.0 * np.log(np.maximum(ref_t, 1e-300))])
+    reference[0, 1] = 99.0  # t = 0 is ignored (log)
+    times = np.array([0.0, 0.5, 1.0, 3.0, 10.0, 50.0, 1000.0, 2000.0])
+    F_ref = 5.0 + 2.0 * np.log(np.maximum(times, 1e-300))
+    kept, deviation = pfhub_deviation(times, 1.5 * F_ref, reference, t_max=None)
+    np.testing.assert_allclose(kept, [1.0, 3.0, 10.0, 50.0, 1000.0])
+    np.testing.assert_allclose(deviation, 0.5, rtol=1e-12)
+    kept, deviation = pfhub_deviation(times, F_ref, reference, t_max=10.0)
+    np.testing.assert_allclose(kept, [1.0, 3.0, 10.0])
+    np.testing.assert_allclose(deviation, 0.0, atol=1e-12)
 
 
 def test_early_times_match_memphis():

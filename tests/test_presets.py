@@ -25,8 +25,9 @@ def test_paper_preset_holds_the_papers_numbers():
     varying = paper.split("varying")  # Fig. 7c
     assert (varying.size, varying.n_frames, varying.eta) == (512, 1000, Choice((0.0,)))
     t = paper.training
-    assert (t.lambda_grad, t.lambda_f, t.noise_std) == (60.0, 150.0, 1e-3)  # Sec. 2.3
-    assert (t.hidden_channels, t.kernel_size, t.train_size) == (24, 5, 128)
+    assert (t.weights.grad, t.weights.free_energy, t.noise_std) == (60.0, 150.0, 1e-3)  # Sec. 2.3
+    assert (t.model.hidden_channels, t.model.kernel_size, t.epochs) == (24, 5, 100)
+    assert t.model.implicit_damping == 0.0 and t.model.output == "mu"  # Eq. 10 exactly
 
 
 def test_every_preset_has_every_split_and_distinct_seeds():

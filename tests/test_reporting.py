@@ -153,3 +153,59 @@ def test_format_number_never_prints_an_exponent_in_e_notation():
     assert reporting.format_number(4.47e9) == "4.47 × 10⁹"
     assert reporting.format_number(9.999e-5, 2) == "1 × 10⁻⁴"
     assert reporting.format_number(0) == "0" and reporting.format_number(np.nan) == "not finite"
+
+
+def test_median_divergence_time_is_when_half_have_diverged():
+    """The lower median of the first-divergence times: finite once half (S/2 for an even S)
+    have diverged, inf before; the standing and the sentences use the same time."""
+    inf = np.inf
+    assert reporting.median_divergence_time([inf, inf, inf]) == inf
+    assert reporting.median_divergence_time([30.0, inf, inf]) == inf
+    assert reporting.median_divergence_time([30.0, 10.0, inf]) == 30.0
+    assert reporting.median_divergence_time([40.0, 10.0, inf, inf]) == 40.0  # half of 4
+    assert reporting.median_divergence_time([]) == inf
+    contrasts = _contrasts([None, 2, 4, 1])
+    times = np.arange(6) * 10.0
+    first = reporting.divergence_times(contrasts, times)
+    s = reporting.standing(np.zeros((4, 6)), np.ones(4), contrasts, times, 2)
+    assert s.median_divergence == reporting.median_divergence_time(first) == 20.0
+
+
+def test_versus_paper_table_cites_the_paper():
+    """Each row: the quantity, the paper's value with its section (or a plain note) and the
+    build's value, under the one header every chapter uses."""
+    from spinodal import paper
+
+    table = reporting.versus_paper_table(
+        [("parameters", paper.PARAMETERS, "37,681"), ("best epoch", paper.NOT_QUOTED, 12)]
+    )
+    assert table.splitlines() == [
+        "| quantity | paper | this build |",
+        "|---|---|---|",
+        "| parameters | ≈ 150,000 (Sec. 2.3) | 37,681 |",
+        "| best epoch | (not quoted) | 12 |",
+    ]
+
+
+def test_mean_properties_table_follows_the_band_and_the_divergence():
+    """A property whose NN median equals the PF's stays inside the band to the end with a
+    0 % gap; once half of the NN rollouts diverge the band check says so and no gap is
+    quoted."""
+    S, T = 4, 6
+    pf = np.tile(np.linspace(1.0, 0.5, T), (S, 1)) + np.linspace(-0.1, 0.1, S)[:, None]
+    good = {
+        "frame": np.arange(T),
+        "nn/contrast": np.full((S, T), 0.9),
+        "nn/total": pf,
+        "pf/total": pf,
+    }
+    bad = dict(good, **{"nn/contrast": _contrasts([2, 2, None, None], T)})
+    table, within = reporting.mean_properties_table({"a": good, "b": bad}, {"total": "⟨f⟩"}, [1, 3])
+    assert within["a", "total"] == "5τ"
+    assert within["b", "total"] == "1τ (then half have diverged)"
+    lines = table.splitlines()
+    assert (
+        lines[0] == "| η | property | NN median inside PF IQR up to | error at 1τ | error at 3τ |"
+    )
+    assert lines[2] == "| a | ⟨f⟩ | 5τ | 0 % | 0 % |"
+    assert lines[3] == "| b | ⟨f⟩ | 1τ (then half have diverged) | 0 % | diverged (2/4) |"

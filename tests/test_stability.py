@@ -16,7 +16,8 @@ from spinodal.analysis.stability import (
     trajectory_gain,
 )
 from spinodal.physics.metrics import divergence_frame, has_diverged, is_phase_separated
-from spinodal.surrogate.model import CRNN, ModelConfig, implicit_filter, laplacian_symbol
+from spinodal.presets import ModelConfig
+from spinodal.surrogate.model import CRNN, implicit_filter, laplacian_symbol
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

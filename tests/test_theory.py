@@ -225,13 +225,16 @@ def test_simulation_decomposes_only_below_spinodal_misfit(phi_mean):
 
 @pytest.mark.parametrize("phi_mean, eta", [(0.5, 0.006), (0.3, 0.0), (0.5, 0.0115)])
 def test_solver_modes_grow_at_the_linear_theory_rate(phi_mean, eta):
-    from spinodal.physics.validation import linear_growth_check
+    from spinodal.physics.validation import linear_growth_check, linear_growth_deviation
 
     r = linear_growth_check(PhaseFieldModel(), phi_mean, eta, size=32, steps=200)
     resolved = r["resolved"]
     assert resolved.sum() > 10
     # the scheme's exact factor g(q): agreement to round-off-limited precision
     np.testing.assert_allclose(r["measured"][resolved], r["discrete"][resolved], atol=1e-4)
+    worst = np.abs(r["measured"] - r["discrete"])[resolved].max()
+    assert linear_growth_deviation(r) == worst < 1e-4
+    assert (float(r["phi_mean"]), float(r["eta"])) == (phi_mean, eta)
     # unstable modes exist inside the spinodal and the fastest matches the PDE's within 2 %
     assert r["measured"].max() > 0
     fastest = np.argmax(r["measured"])

@@ -12,9 +12,9 @@ import torch
 from spinodal import PhaseFieldModel
 from spinodal.io.datasets import write_sequences
 from spinodal.physics.initial import initial_state
+from spinodal.presets import ModelConfig, TrainConfig
 from spinodal.surrogate.checkpoint import load_model
-from spinodal.surrogate.model import ModelConfig
-from spinodal.surrogate.training import TrainConfig, augment, curriculum_inputs, inject_noise, train
+from spinodal.surrogate.training import augment, curriculum_inputs, inject_noise, train
 
 
 def test_curriculum_ramps_from_all_true_frames_to_one():
@@ -133,8 +133,8 @@ def test_two_process_torchrun_matches_one_process(small_data, tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
         "import sys\n"
-        "from spinodal.surrogate.model import ModelConfig\n"
-        "from spinodal.surrogate.training import TrainConfig, train\n"
+        "from spinodal.presets import ModelConfig, TrainConfig\n"
+        "from spinodal.surrogate.training import train\n"
         "config = TrainConfig(epochs=2, curriculum_epochs=2, batch_size=4, learning_rate=3e-3,"
         " model=ModelConfig(hidden_channels=4, kernel_size=3))\n"
         "train(config, sys.argv[1], sys.argv[2], progress=False, device='cpu')\n"
@@ -182,16 +182,17 @@ def _staged_preset():
     from spinodal.presets import TrainingStage, get_preset
 
     tiny = get_preset("tiny")
-    recipe = dataclasses.replace(
-        tiny.training,
-        hidden_channels=4,
-        kernel_size=3,
-        stages=(
-            TrainingStage("first", epochs=1, frames=2, curriculum_epochs=0, implicit_damping=0.0),
-            TrainingStage("second", epochs=2, implicit_damping=5.0, stability_frames=6),
+    recipe = tiny.training.with_changes({"model.hidden_channels": 4, "model.kernel_size": 3})
+    stages = (
+        TrainingStage(
+            "first",
+            {"epochs": 1, "frames": 2, "curriculum_epochs": 0, "model.implicit_damping": 0.0},
+        ),
+        TrainingStage(
+            "second", {"epochs": 2, "model.implicit_damping": 5.0, "stability_frames": 6}
         ),
     )
-    return dataclasses.replace(tiny, training=recipe)
+    return dataclasses.replace(tiny, training=recipe, stages=stages)
 
 
 def test_staged_training_chains_the_stages_and_skips_finished_ones(small_data, tmp_path):

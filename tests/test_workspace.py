@@ -40,7 +40,7 @@ def test_unknown_names_are_clear_errors(tmp_path):
     ws = Workspace("tiny", tmp_path)
     with pytest.raises(KeyError, match="no split"):
         ws.dataset("nope")
-    with pytest.raises(KeyError, match="unknown ablation"):
+    with pytest.raises(KeyError, match="has no ablation"):
         ws.ablation_model("nope")
     with pytest.raises(FileNotFoundError, match="checkpoint"):
         Workspace("tiny", tmp_path, model=tmp_path / "missing")

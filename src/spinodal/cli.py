@@ -141,15 +141,33 @@ def _add_simulate(sub) -> None:
         default="float32",
         help="floating-point precision (default float32)",
     )
-    p.add_argument(
-        "--device",
-        type=_device,
-        default=None,
-        help="torch device, e.g. cpu or cuda (default: cuda if available)",
-    )
+    _add_device(p)
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
     _add_overwrite(p)
     p.set_defaults(run=_run_simulate, interrupted=NOTHING_WRITTEN)
+
+
+def _add_device(p, what: str = "torch device", default: str | None = None) -> None:
+    p.add_argument(
+        "--device",
+        type=_device,
+        default=default,
+        help=f"{what}, e.g. cpu or cuda (default: cuda if available)",
+    )
+
+
+def _add_quiet(p) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_sizes(p, default: list[int]) -> None:
+    p.add_argument(
+        "--sizes",
+        type=_count(4),
+        nargs="+",
+        default=default,
+        help=f"domain sides to time (default {' '.join(map(str, default))})",
+    )
 
 
 def _add_overwrite(p) -> None:
@@ -251,10 +269,8 @@ def _add_dataset(sub) -> None:
         "--out", type=Path, required=True, help="output HDF5 file (a directory with --split all)"
     )
     p.add_argument("--shard", default="0/1", help="produce part k of n, as k/n (default 0/1)")
-    p.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_device(p)
+    _add_quiet(p)
     p.set_defaults(
         run=_run_dataset,
         interrupted="run the same command again to resume: the finished batches are kept",
@@ -312,22 +328,14 @@ def _add_bench(sub) -> None:
         "batch, interleaved, and project the paper preset's "
         "generation time on this device.",
     )
-    s.add_argument(
-        "--sizes",
-        type=_count(4),
-        nargs="+",
-        default=[128, 256, 512],
-        help="domain sides to time (default 128 256 512)",
-    )
+    _add_sizes(s, [128, 256, 512])
     s.add_argument(
         "--batch",
         type=_positive,
         default=None,
         help="fields per batch (default: about 16 fields of 128² on CPU, 64 on GPU)",
     )
-    s.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
+    _add_device(s)
     s.set_defaults(run=_run_bench_solver, interrupted=NOTHING_WRITTEN)
     m = what.add_parser(
         "model",
@@ -344,25 +352,14 @@ def _add_bench(sub) -> None:
         help="checkpoint folder (default: an untrained CRNN; the cost does not "
         "depend on the weights)",
     )
-    m.add_argument(
-        "--sizes",
-        type=_count(4),
-        nargs="+",
-        default=[128, 256, 512],
-        help="domain sides to time (default 128 256 512)",
-    )
+    _add_sizes(m, [128, 256, 512])
     m.add_argument(
         "--batch",
         type=_positive,
         default=8,
         help="fields of the batched run at the smallest size (default 8; 1: none)",
     )
-    m.add_argument(
-        "--device",
-        type=_device,
-        default=None,
-        help="torch device of the CRNN (default: cuda if available)",
-    )
+    _add_device(m, what="torch device of the CRNN")
     m.add_argument(
         "--solver-device",
         type=_device,
@@ -379,7 +376,7 @@ def _add_bench(sub) -> None:
         "it, interleaved, for each size and thread count; print each variant's speed-up over "
         "plain float32.",
     )
-    t.add_argument("--sizes", type=_count(4), nargs="+", default=[64, 128], help="(default 64 128)")
+    _add_sizes(t, [64, 128])
     t.add_argument("--threads", type=_positive, nargs="+", default=[1, 2], help="(default 1 2)")
     t.add_argument(
         "--variants",
@@ -422,8 +419,8 @@ def _add_train(sub) -> None:
             "DIR/model.pt + DIR/card.json (best validation), DIR/history.json and DIR/last.pt. "
             "A preset with training stages (small) trains them one after the other, each "
             "from the weights of the one before, into DIR/stages/NAME and DIR (the last); "
-            "finished stages are skipped. Any recipe option below makes it one run with the "
-            "preset's final recipe changed by the option. "
+            "finished stages are skipped. --set or --ablation makes it one run of the "
+            "preset's final recipe with those changes. "
             "Several processes: torchrun --nproc-per-node N -m spinodal.cli train ..."
         ),
     )
@@ -431,74 +428,27 @@ def _add_train(sub) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="small",
-        help="recipe (epochs, batch, loss weights, ...) to use (default small)",
+        help="recipe (epochs, batch, loss weights, stages, ...) to use (default small)",
     )
     p.add_argument("--data", type=Path, required=True, help="dataset file of the 'train' split")
     p.add_argument("--out", type=Path, required=True, help="output checkpoint folder")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    _add_device(p)
     p.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
-    p.add_argument("--epochs", type=_positive, help="override the preset's number of epochs")
-    p.add_argument(
-        "--curriculum-epochs", type=_non_negative, help="override the curriculum ramp length"
-    )
-    p.add_argument("--batch-size", type=_positive, help="override the global batch size")
-    p.add_argument("--learning-rate", type=_finite, help="override the Adam learning rate")
-    p.add_argument(
-        "--frames",
-        type=_positive,
-        help="train on the first FRAMES+1 frames of each sequence (default: all)",
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        type=_recipe_change,
+        help="change one value of the recipe, e.g. --set epochs=3 --set "
+        "model.implicit_damping=5 --set weights.grad=0 --set init_from=data/models/x "
+        "(repeatable; keys: spinodal presets NAME shows the recipe, nested keys take a dot)",
     )
     p.add_argument(
-        "--max-sequences", type=_positive, help="use at most this many training sequences"
-    )
-    p.add_argument(
-        "--output",
-        choices=("mu", "flux", "direct"),
-        help="output layer (default mu, the paper's Eq. 10)",
-    )
-    p.add_argument(
-        "--implicit-damping",
-        type=_non_negative_float,
-        help="beta of the semi-implicit output filter (0: the paper's plain Eq. 10; 5 = "
-        "M kappa tau, the solver's own damping)",
-    )
-    p.add_argument(
-        "--feedback-noise",
-        type=_non_negative_float,
-        help="std of the noise added to the network's own output where a free rollout feeds "
-        "it back (default: the preset's)",
-    )
-    p.add_argument(
-        "--highpass-noise",
-        type=_non_negative_float,
-        help="rms of grid-scale noise (wavelengths <= 4.5) fed back with clean targets, "
-        "which teaches the damping the solver applies (default: the preset's)",
-    )
-    p.add_argument(
-        "--stability-frames",
-        type=_non_negative,
-        help="length of the free rollouts from validation states that each epoch is checked "
-        "and selected by (0: none)",
-    )
-    p.add_argument(
-        "--lambda-grad", type=_non_negative_float, help="override the weight of L_grad (0: off)"
-    )
-    p.add_argument(
-        "--lambda-f", type=_non_negative_float, help="override the weight of L_f (0: off)"
-    )
-    p.add_argument(
-        "--precision",
-        choices=("float32", "bfloat16"),
-        default="float32",
-        help="autocast precision of the network (default float32)",
-    )
-    p.add_argument("--seed", type=_non_negative, default=0, help="root seed of the run (default 0)")
-    p.add_argument(
-        "--init-from",
-        type=Path,
-        help="start from this checkpoint's weights (fine-tuning, e.g. on longer rollouts)",
+        "--ablation",
+        metavar="NAME",
+        help="train the preset's ablation NAME (paper, no_grad, no_free_energy, flux, direct)",
     )
     p.add_argument(
         "--compile",
@@ -506,43 +456,32 @@ def _add_train(sub) -> None:
         help="run the network through torch.compile (faster on a CPU after a minute of "
         "compilation; see spinodal bench train)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_quiet(p)
     p.set_defaults(
         run=_run_train,
         interrupted="run the same command with --resume to continue from the last epoch",
     )
 
 
+def _recipe_change(text: str) -> tuple[str, str]:
+    """An argparse type: KEY=VALUE, the key checked against the recipe."""
+    from .presets import recipe_keys
+
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if key not in recipe_keys():
+        raise argparse.ArgumentTypeError(f"unknown key {key!r}; known keys: {recipe_keys()}")
+    return key, value
+
+
 def _run_train(args) -> None:
-    import dataclasses
+    from .presets import TrainConfig, get_preset
+    from .surrogate.training import train, train_preset
 
-    from .surrogate.losses import LossWeights
-    from .surrogate.training import TrainConfig, train, train_preset
-
-    recipe = {
-        name: value
-        for name, value in (
-            ("epochs", args.epochs),
-            ("curriculum_epochs", args.curriculum_epochs),
-            ("batch_size", args.batch_size),
-            ("learning_rate", args.learning_rate),
-            ("frames", args.frames),
-            ("max_sequences", args.max_sequences),
-            ("feedback_noise_std", args.feedback_noise),
-            ("highpass_noise_std", args.highpass_noise),
-            ("stability_frames", args.stability_frames),
-            ("init_from", str(args.init_from) if args.init_from else None),
-        )
-        if value is not None
-    }
-    architecture = {
-        name: value
-        for name, value in (("output", args.output), ("implicit_damping", args.implicit_damping))
-        if value is not None
-    }
-    changes_weights = args.lambda_grad is not None or args.lambda_f is not None
-    common = {"precision": args.precision, "seed": args.seed}
-    if not (recipe or architecture or changes_weights):
+    changes = dict(args.changes)
+    if args.ablation is None and not changes:
         train_preset(
             args.preset,
             args.data,
@@ -551,21 +490,16 @@ def _run_train(args) -> None:
             resume=args.resume,
             progress=not args.quiet,
             compile=args.compile,
-            **common,
         )
         return
-    config = TrainConfig.from_preset(args.preset, **common, **recipe)
-    weights = config.weights
-    if changes_weights:
-        weights = LossWeights(
-            1.0,
-            weights.grad if args.lambda_grad is None else args.lambda_grad,
-            weights.free_energy if args.lambda_f is None else args.lambda_f,
-        )
-    model = dataclasses.replace(config.model, **architecture)
-    config = dataclasses.replace(config, weights=weights, model=model)
+    preset = get_preset(args.preset)
+    config = (
+        preset.ablation(args.ablation)
+        if args.ablation is not None
+        else TrainConfig.from_preset(preset)
+    )
     train(
-        config,
+        config.with_changes(changes),
         args.data,
         args.out,
         device=args.device,
@@ -639,9 +573,7 @@ def _add_predict(sub) -> None:
     p.add_argument(
         "--batch-size", type=_positive, default=16, help="fields rolled out together (default 16)"
     )
-    p.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
+    _add_device(p)
     p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
     _add_overwrite(p)
     p.set_defaults(run=_run_predict, interrupted=NOTHING_WRITTEN)
@@ -710,13 +642,8 @@ def _add_evaluate(sub) -> None:
         default=None,
         help="model name in the results key (default: the checkpoint folder's name)",
     )
-    p.add_argument(
-        "--device",
-        type=_device,
-        default=None,
-        help="torch device of the CRNN (default: cuda if available)",
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_device(p, what="torch device of the CRNN")
+    _add_quiet(p)
     p.set_defaults(
         run=_run_evaluate,
         interrupted="run the same command again to resume: the finished batches are kept",
@@ -824,9 +751,7 @@ def _add_stability(sub) -> None:
     p.add_argument(
         "--seed", type=_non_negative, default=0, help="seed of the fresh states (default 0)"
     )
-    p.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
+    _add_device(p)
     p.set_defaults(run=_run_stability, interrupted=NOTHING_WRITTEN)
 
 
@@ -932,12 +857,7 @@ def _add_book(sub) -> None:
         default="small",
         help="scale of every chapter (default small: about 30 min on 2 CPU cores)",
     )
-    p.add_argument(
-        "--device",
-        type=_device,
-        default="",
-        help="torch device, e.g. cpu or cuda (default: cuda if available)",
-    )
+    _add_device(p, default="")
     p.add_argument(
         "--model",
         type=Path,
@@ -1040,9 +960,7 @@ def _add_infer(sub) -> None:
     p.add_argument(
         "--batch-size", type=_positive, default=64, help="fields simulated together (default 64)"
     )
-    p.add_argument(
-        "--device", type=_device, default=None, help="torch device (default: cuda if available)"
-    )
+    _add_device(p)
     p.add_argument("--out", type=Path, required=True, help="results file, .csv or .h5")
     _add_overwrite(p)
     p.set_defaults(run=_run_infer, interrupted=NOTHING_WRITTEN)

@@ -24,7 +24,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType, UnionType
 from typing import Literal
 
 import numpy as np
@@ -34,9 +38,12 @@ __all__ = [
     "Choice",
     "InitialState",
     "SplitSpec",
+    "ModelConfig",
+    "LossWeights",
+    "TrainConfig",
     "TrainingStage",
-    "TrainingRecipe",
-    "AblationRecipe",
+    "Variant",
+    "recipe_keys",
     "Preset",
     "PRESETS",
     "get_preset",
@@ -142,117 +149,291 @@ class SplitSpec:
         return _to_jsonable(self)
 
 
+Output = Literal["mu", "flux", "direct"]
+
+
 @dataclass(frozen=True)
-class TrainingStage:
-    """One stage of a staged training recipe: it starts from the best weights of the stage
-    before it (the first from fresh weights) and changes some values of the
-    :class:`TrainingRecipe` (None keeps the recipe's value).
+class ModelConfig:
+    """Architecture of the CRNN (Fig. 2).
 
     Attributes:
-        name: folder name of the stage's checkpoint (the last stage is the model itself).
-        epochs: epochs of this stage.
-        frames: frames of each training sequence used (None: all).
-        curriculum_epochs, batch_size, learning_rate, implicit_damping, feedback_noise_std,
-            highpass_noise_std, stability_frames: as in :class:`TrainingRecipe`.
+        hidden_channels: channels of each convGRU cell (paper: 24).
+        kernel_size: convGRU kernel (paper: 5).
+        n_cells: stacked convGRU cells (paper: 2).
+        output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"`` or ``"direct"``.
+        eta_scale: factor applied to η (a fraction) to form the conditioning channel.
+        implicit_damping: β of the semi-implicit output filter 1 / (1 + β λ_h²), in grid units
+            (0: none, the paper's plain Eq. 10; Mκτ/dx⁴ = 5 matches the solver's κ∇⁴ term).
     """
 
-    name: str
-    epochs: int
-    frames: int | None = None
-    curriculum_epochs: int | None = None
-    batch_size: int | None = None
-    learning_rate: float | None = None
-    implicit_damping: float | None = None
-    feedback_noise_std: float | None = None
-    highpass_noise_std: float | None = None
-    stability_frames: int | None = None
+    hidden_channels: int = 24
+    kernel_size: int = 5
+    n_cells: int = 2
+    output: Output = "mu"
+    eta_scale: float = 100.0
+    implicit_damping: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.name or "/" in self.name:
-            raise ValueError(f"a stage needs a plain folder name, got {self.name!r}")
-        if self.epochs < 1:
-            raise ValueError(f"stage {self.name!r}: epochs must be positive, got {self.epochs}")
+        for name in ("hidden_channels", "kernel_size", "n_cells"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        for name in ("eta_scale", "implicit_damping"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number, got {value!r}")
+        if not (math.isfinite(self.eta_scale) and self.eta_scale > 0):
+            raise ValueError(f"eta_scale must be finite and > 0, got {self.eta_scale!r}")
+        if self.output not in ("mu", "flux", "direct"):
+            raise ValueError(f"output must be 'mu', 'flux' or 'direct', got {self.output!r}")
+        if self.kernel_size % 2 != 1 or self.kernel_size < 1:
+            raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
+        if self.hidden_channels < 1 or self.n_cells < 1:
+            raise ValueError(f"hidden_channels and n_cells must be positive, got {self}")
+        if not (math.isfinite(self.implicit_damping) and self.implicit_damping >= 0):
+            raise ValueError(
+                f"implicit_damping must be finite and >= 0, got {self.implicit_damping!r}"
+            )
 
-    def overrides(self) -> dict:
-        """The recipe values this stage sets (name → value), without ``name``."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name != "name" and getattr(self, f.name) is not None
-        }
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ModelConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"unknown model config fields {sorted(unknown)}")
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
 
 
 @dataclass(frozen=True)
-class TrainingRecipe:
-    """The training recipe of Sec. 2.3 (used by the surrogate's training loop).
+class LossWeights:
+    """Weights of the three terms of Eq. 11; 0 switches a term off (the ablations).
 
-    Attributes:
-        train_size: side of the training domains (the network is fully convolutional).
-        epochs: training epochs.
-        curriculum_epochs: epochs over which the number of teacher-forced input frames
-            ramps from T-1 down to 1 (curriculum learning, Sec. 2.3; the paper's loss spike
-            "in the first 10 epochs", Fig. 3a, sets the ramp length).
-        batch_size: sequences per optimizer step (not stated in the paper; our choice).
-        learning_rate: Adam learning rate (not stated in the paper; our choice).
-        lambda_grad, lambda_f: loss weights λ_∇ and λ_f of Eq. 11.
-        noise_std: standard deviation of the mass-conserving noise injected into inputs.
-        hidden_channels, kernel_size: convGRU width and kernel (Fig. 2).
-        implicit_damping: β of the semi-implicit output filter (:mod:`spinodal.surrogate.model`; 0:
-            the paper's plain Eq. 10).
-        feedback_noise_std: std of the mass-conserving noise added to the network's own output
-            where a free rollout feeds it back (0: none; the authors' CRANE code does this).
-        highpass_noise_std: rms of grid-scale noise fed back the same way with clean targets,
-            teaching the damping the solver applies (0: none; see
-            :data:`spinodal.surrogate.training.HIGHPASS_WAVELENGTH`).
-        stability_frames: length of the free rollouts from the validation states by which each
-            epoch's stability is checked and models are selected (0: no check).
-        stages: a staged recipe (each stage changes some of the values above and starts from
-            the previous stage's weights); empty: one run with the values above.
+    Paper: λ_φ = 1, λ_∇ = 60, λ_f = 150 (Sec. 2.3).
     """
 
-    train_size: int = 128
+    phi: float = 1.0
+    grad: float = 60.0
+    free_energy: float = 150.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (defaults: the ``paper`` preset's recipe).
+
+    Attributes:
+        epochs: training epochs.
+        curriculum_epochs: epochs of the curriculum ramp (0: no curriculum).
+        batch_size: global batch (sequences per optimizer step, over all processes).
+        learning_rate: Adam learning rate.
+        weights: loss weights (λ_φ, λ_∇, λ_f) of Eq. 11.
+        noise_std: std of the mass-conserving noise added to input frames.
+        grad_clip: clip the global gradient norm to this value (None: no clipping). Not stated
+            in the paper; it keeps the first free rollouts of the curriculum, whose errors can
+            explode, from throwing the recurrent network into saturation.
+        augment: D4 and φ → 1 - φ augmentation.
+        model: the architecture.
+        precision: ``"float32"`` or ``"bfloat16"`` (autocast of the network; losses in float32).
+        frames: train on the first ``frames`` + 1 frames of each sequence (None: all).
+        max_sequences: use at most this many training sequences (None: all).
+        seed: root seed of every random choice.
+        init_from: checkpoint folder whose weights start the run (fine-tuning, e.g. on longer
+            rollouts); None: fresh weights from ``seed``. Its architecture must equal ``model``.
+        feedback_noise_std: std of the mass-conserving noise added to the network's own output
+            where a free rollout feeds it back (0: none).
+        stability_frames: at every epoch, roll out this many frames from the first
+            ``stability_sequences`` validation states and count those that leave the physical
+            range (:func:`spinodal.physics.metrics.has_diverged`); the kept model is the one with
+            the fewest diverged rollouts, then the lowest validation loss (0: loss only). A
+            validation on the training window alone cannot see a blow-up at 4× that window.
+        stability_sequences: validation states of that check.
+        highpass_noise_std: rms of a perturbation with wavelengths ≤ :data:`HIGHPASS_WAVELENGTH`
+            added, like the fed-back noise, to the network's own output where a free rollout
+            feeds it back, the targets staying clean: the solver annihilates such modes within
+            one τ, so the clean next frame is the right answer and the network is taught to damp
+            them (0: none).
+        preset: name of the preset the recipe came from (recorded in the card).
+        stage: name of the preset's training stage this run is (None: not a staged run).
+    """
+
     epochs: int = 100
     curriculum_epochs: int = 10
     batch_size: int = 16
     learning_rate: float = 1e-3
-    lambda_grad: float = 60.0
-    lambda_f: float = 150.0
+    weights: LossWeights = field(default_factory=LossWeights)
     noise_std: float = 1e-3
-    hidden_channels: int = 24
-    kernel_size: int = 5
-    implicit_damping: float = 0.0
+    grad_clip: float | None = 1.0
+    augment: bool = True
+    model: ModelConfig = field(default_factory=ModelConfig)
+    precision: Literal["float32", "bfloat16"] = "float32"
+    frames: int | None = None
+    max_sequences: int | None = None
+    seed: int = 0
+    init_from: str | None = None
     feedback_noise_std: float = 0.0
-    highpass_noise_std: float = 0.0
     stability_frames: int = 0
-    stages: tuple[TrainingStage, ...] = ()
+    stability_sequences: int = 16
+    highpass_noise_std: float = 0.0
+    preset: str = "custom"
+    stage: str | None = None
 
     def __post_init__(self) -> None:
-        names = [stage.name for stage in self.stages]
-        if len(set(names)) != len(names):
-            raise ValueError(f"stage names must differ, got {names}")
+        for name, minimum in (("epochs", 1), ("batch_size", 1), ("curriculum_epochs", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        for name in ("frames", "max_sequences"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
+            raise ValueError(f"learning_rate must be finite and >= 0, got {self.learning_rate!r}")
+
+    @classmethod
+    def from_preset(
+        cls, preset: str | Preset, stage: str | None = None, **overrides
+    ) -> TrainConfig:
+        """The recipe of ``preset`` with one of its training stages applied (default: the
+        last, i.e. the final recipe of a staged preset), then ``overrides`` (fields of this
+        class). ``init_from`` of a stage is left to
+        :func:`spinodal.surrogate.training.train_preset`."""
+        preset = get_preset(preset)
+        config = dataclasses.replace(preset.training, preset=preset.name)
+        applied = stage or (preset.stages[-1].name if preset.stages else None)
+        if applied is not None:
+            config = config.with_changes(preset.stage(applied).changes)
+        return dataclasses.replace(config, stage=stage, **overrides)
+
+    def with_changes(self, changes: Mapping[str, object]) -> TrainConfig:
+        """This recipe with ``changes`` applied: keys are field names, or ``model.NAME`` and
+        ``weights.NAME`` for the nested architecture and loss weights; values of the field's
+        type, or text as typed on the command line (``spinodal train --set KEY=VALUE``).
+
+        Raises:
+            KeyError: an unknown key (the message lists the known ones).
+            ValueError: a value that does not fit the field.
+        """
+        top: dict[str, object] = {}
+        nested: dict[str, dict[str, object]] = {"model": {}, "weights": {}}
+        for key, value in dict(changes).items():
+            head, _, name = key.partition(".")
+            owner = {"model": ModelConfig, "weights": LossWeights}.get(head) if name else None
+            if owner is not None:
+                nested[head][name] = _field_value(owner, name, value, key)
+            elif name or head in ("model", "weights"):
+                raise KeyError(f"unknown recipe key {key!r}; known keys: {recipe_keys()}")
+            else:
+                top[head] = _field_value(TrainConfig, head, value, key)
+        model = dataclasses.replace(self.model, **nested["model"])
+        weights = dataclasses.replace(self.weights, **nested["weights"])
+        return dataclasses.replace(self, **top, model=model, weights=weights)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def recipe_keys() -> list[str]:
+    """Every key :meth:`TrainConfig.with_changes` accepts."""
+    keys = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("model", "weights")]
+    keys += [f"model.{f.name}" for f in dataclasses.fields(ModelConfig)]
+    keys += [f"weights.{f.name}" for f in dataclasses.fields(LossWeights)]
+    return keys
+
+
+def _field_value(owner: type, name: str, value, key: str):
+    """``value`` converted to the type of ``owner``'s field ``name`` (text is parsed)."""
+    hints = typing.get_type_hints(owner)
+    if name not in hints:
+        raise KeyError(f"unknown recipe key {key!r}; known keys: {recipe_keys()}")
+    hint = hints[name]
+    union = typing.get_origin(hint) in (typing.Union, UnionType)
+    allowed = set(typing.get_args(hint)) if union else {hint}
+    if isinstance(value, str) and str not in allowed and typing.get_origin(hint) is not Literal:
+        text = value.strip()
+        try:
+            value = json.loads(text.lower() if text.lower() in ("true", "false", "null") else text)
+        except json.JSONDecodeError:
+            if text.lower() == "none":
+                value = None
+            else:
+                raise ValueError(f"{key} = {value!r} is not a value of type {hint}") from None
+    if value is None and type(None) in allowed:
+        return None
+    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typing.get_origin(hint) is Literal:
+        if value not in typing.get_args(hint):
+            raise ValueError(f"{key} must be one of {typing.get_args(hint)}, got {value!r}")
+        return value
+    if not any(isinstance(value, kind) for kind in allowed if isinstance(kind, type)) or (
+        isinstance(value, bool) and bool not in allowed
+    ):
+        raise ValueError(f"{key} = {value!r} is not a value of type {hint}")
+    return value
 
 
 @dataclass(frozen=True)
-class AblationRecipe:
-    """How the ablation models (supplementary: loss terms, output layer) are trained.
-
-    Each variant changes one thing of the preset's :class:`TrainingRecipe` and is trained with
-    the overrides below (None: the recipe's own value, as at the ``paper`` preset).
+class TrainingStage:
+    """One stage of a staged training recipe: it starts from the best weights of the stage
+    before it (the first from fresh weights) and applies ``changes`` to the preset's
+    :class:`TrainConfig` (keys as in :meth:`TrainConfig.with_changes`).
 
     Attributes:
-        epochs, curriculum_epochs: training length and curriculum ramp.
-        batch_size: sequences per optimizer step.
-        frames: frames of each training sequence used (None: all).
-        max_sequences: training sequences used (None: all).
-        stability_frames: length of the stability check of each epoch (None: the recipe's).
+        name: folder name of the stage's checkpoint (the last stage is the model itself).
+        changes: recipe key → value; ``epochs`` is required.
     """
 
-    epochs: int | None = None
-    curriculum_epochs: int | None = None
-    batch_size: int | None = None
-    frames: int | None = None
-    max_sequences: int | None = None
-    stability_frames: int | None = None
+    name: str
+    changes: Mapping[str, object]
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name:
+            raise ValueError(f"a stage needs a plain folder name, got {self.name!r}")
+        epochs = self.changes.get("epochs")
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"stage {self.name!r} needs epochs >= 1, got {epochs!r}")
+        TrainConfig().with_changes(self.changes)  # unknown keys and bad values fail here
+        object.__setattr__(self, "changes", MappingProxyType(dict(self.changes)))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A named change of the preset's final recipe: the supplementary ablations.
+
+    Attributes:
+        name: the variant's name (folder names, chapter 09).
+        description: what it changes, in words.
+        changes: recipe key → value (keys as in :meth:`TrainConfig.with_changes`).
+    """
+
+    name: str
+    description: str
+    changes: Mapping[str, object]
+
+    def __post_init__(self) -> None:
+        TrainConfig().with_changes(self.changes)
+        object.__setattr__(self, "changes", MappingProxyType(dict(self.changes)))
+
+
+def _ablations(**budget) -> tuple[Variant, ...]:
+    """The five ablations of the supplementary material, each trained with ``budget`` (changes
+    shared by all, e.g. fewer epochs at a reduced preset) and its own change."""
+    own = (
+        ("paper", "all three loss terms, μ output (the paper's model)", {}),
+        ("no_grad", "without L_∇ (λ_∇ = 0)", {"weights.grad": 0.0}),
+        ("no_free_energy", "without L_f (λ_f = 0)", {"weights.free_energy": 0.0}),
+        ("flux", "flux output φ + ∇·J instead of μ", {"model.output": "flux"}),
+        ("direct", "direct output φ + Δ (no conservation)", {"model.output": "direct"}),
+    )
+    return tuple(
+        Variant(name, text, {**budget, "model.output": "mu", **changes})
+        for name, text, changes in own
+    )
 
 
 SPLIT_NAMES = ("train", "test", "ensemble", "ensemble_low", "large", "varying")
@@ -266,20 +447,50 @@ class Preset:
         name: ``tiny``, ``small`` or ``paper``.
         description: what the preset is for and how far it is from the paper.
         splits: the dataset splits, in :data:`SPLIT_NAMES` order.
-        training: the training recipe.
+        training: the final training recipe (what one ``spinodal train --preset NAME`` run
+            uses, after the last stage's changes).
+        stages: a staged recipe: each stage changes some values of ``training`` and starts from
+            the previous stage's weights; empty: one run of ``training``.
+        ablations: the supplementary ablations, each a named change of the final recipe.
         generation_batch: sequences simulated together by the dataset generator (part of the
             identity of a dataset: batched FFTs round differently in the last bit).
         pfhub_t_end: final time of the PFHub benchmark 1a validation run (benchmark units).
-        ablation: how the ablation variants are trained.
     """
 
     name: str
     description: str
     splits: tuple[SplitSpec, ...]
-    training: TrainingRecipe
-    ablation: AblationRecipe = field(default_factory=AblationRecipe)
+    training: TrainConfig
+    stages: tuple[TrainingStage, ...] = ()
+    ablations: tuple[Variant, ...] = ()
     generation_batch: int = 16
     pfhub_t_end: float = 2000.0
+
+    def __post_init__(self) -> None:
+        for kind, items in (("stage", self.stages), ("ablation", self.ablations)):
+            names = [item.name for item in items]
+            if len(set(names)) != len(names):
+                raise ValueError(f"preset {self.name!r}: {kind} names must differ, got {names}")
+
+    def stage(self, name: str) -> TrainingStage:
+        """The training stage called ``name``; a ``KeyError`` lists the ones that exist."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(
+            f"preset {self.name!r} has no training stage {name!r}; "
+            f"choose one of {[s.name for s in self.stages]}"
+        )
+
+    def ablation(self, name: str) -> TrainConfig:
+        """The recipe of the ablation ``name``: the final recipe with the variant's changes."""
+        for variant in self.ablations:
+            if variant.name == name:
+                return TrainConfig.from_preset(self).with_changes(variant.changes)
+        raise KeyError(
+            f"preset {self.name!r} has no ablation {name!r}; "
+            f"choose one of {[v.name for v in self.ablations]}"
+        )
 
     def split(self, name: str) -> SplitSpec:
         """The split called ``name``; a ``KeyError`` lists the ones that exist."""
@@ -312,6 +523,8 @@ def _to_jsonable(obj) -> dict:
             return out
         if isinstance(value, tuple | list):
             return [convert(v) for v in value]
+        if isinstance(value, Mapping):
+            return {k: convert(v) for k, v in value.items()}
         return value
 
     return convert(obj)
@@ -362,15 +575,14 @@ PRESETS: dict[str, Preset] = {
             varying=(10, 64),
             initial=_INITIAL,
         ),
-        training=TrainingRecipe(
-            train_size=32,
+        training=TrainConfig(
             epochs=2,
             curriculum_epochs=1,
             batch_size=4,
-            implicit_damping=5.0,
+            model=ModelConfig(implicit_damping=5.0),
             stability_frames=20,
         ),
-        ablation=AblationRecipe(epochs=1, curriculum_epochs=0, frames=4),
+        ablations=_ablations(epochs=1, curriculum_epochs=0, frames=4),
         generation_batch=8,
         pfhub_t_end=20.0,
     ),
@@ -395,38 +607,43 @@ PRESETS: dict[str, Preset] = {
         # output (β = Mκτ/dx⁴ = 5) on free rollouts over the whole 50-frame sequences, first at
         # the learning rate of stage 2, then annealed; each epoch of the last two is checked on
         # 200-frame (4× the window) rollouts from the validation states.
-        training=TrainingRecipe(
-            train_size=64,
+        training=TrainConfig(
             epochs=30,
             curriculum_epochs=10,
             batch_size=4,
             learning_rate=3e-4,
-            implicit_damping=5.0,
+            model=ModelConfig(implicit_damping=5.0),
             stability_frames=200,
-            stages=(
-                TrainingStage(
-                    "1-window12",
-                    epochs=12,
-                    frames=12,
-                    curriculum_epochs=3,
-                    learning_rate=1e-3,
-                    implicit_damping=0.0,
-                    stability_frames=0,
-                ),
-                TrainingStage(
-                    "2-rollout30",
-                    epochs=9,
-                    frames=30,
-                    curriculum_epochs=0,
-                    implicit_damping=0.0,
-                    stability_frames=0,
-                ),
-                TrainingStage("3-implicit50", epochs=8, curriculum_epochs=0),
-                # the validation loss stopped falling at 3e-4 (batch 4 is noisy): anneal
-                TrainingStage("4-anneal50", epochs=30, curriculum_epochs=0, learning_rate=1e-4),
+        ),
+        stages=(
+            TrainingStage(
+                "1-window12",
+                {
+                    "epochs": 12,
+                    "frames": 12,
+                    "curriculum_epochs": 3,
+                    "learning_rate": 1e-3,
+                    "model.implicit_damping": 0.0,
+                    "stability_frames": 0,
+                },
+            ),
+            TrainingStage(
+                "2-rollout30",
+                {
+                    "epochs": 9,
+                    "frames": 30,
+                    "curriculum_epochs": 0,
+                    "model.implicit_damping": 0.0,
+                    "stability_frames": 0,
+                },
+            ),
+            TrainingStage("3-implicit50", {"epochs": 8, "curriculum_epochs": 0}),
+            # the validation loss stopped falling at 3e-4 (batch 4 is noisy): anneal
+            TrainingStage(
+                "4-anneal50", {"epochs": 30, "curriculum_epochs": 0, "learning_rate": 1e-4}
             ),
         ),
-        ablation=AblationRecipe(
+        ablations=_ablations(
             epochs=2,
             curriculum_epochs=1,
             batch_size=4,
@@ -448,7 +665,8 @@ PRESETS: dict[str, Preset] = {
             varying=(1000, 512),
             initial=_INITIAL,
         ),
-        training=TrainingRecipe(train_size=128, epochs=100, curriculum_epochs=10, batch_size=16),
+        training=TrainConfig(epochs=100, curriculum_epochs=10, batch_size=16),
+        ablations=_ablations(),
         generation_batch=64,
         pfhub_t_end=10000.0,
     ),

@@ -15,6 +15,7 @@ bfloat16 autocast, ``torch.compile``), interleaved, at 64² and 128² on 1 and 2
 from __future__ import annotations
 
 import functools
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from ..devices import resolve_device
+from ..paper import SPEEDUP, SPEEDUP_BY_SIZE, SPEEDUP_HARDWARE, SPEEDUP_SAME_DEVICE
 from ..physics.solver import PhaseFieldModel, Stepper
 from ..presets import get_preset
 
@@ -33,6 +35,7 @@ __all__ = [
     "ModelTiming",
     "bench_model",
     "format_model_report",
+    "arithmetic_ratio",
     "TRAIN_VARIANTS",
     "TrainTiming",
     "bench_train",
@@ -296,10 +299,27 @@ def format_model_report(timings: list[ModelTiming], model: str, solver: str) -> 
     lines += [
         "",
         "frames/s counts field-frames (batch / time per frame); speed-up = solver τ / CRNN frame.",
-        "paper (Sec. 2.3): CRNN on an RTX A5000 GPU vs solver on a Xeon W-2133 CPU: about 40x at",
-        "128², 90x at 256², 145x at 512²; only 3-4x with both on the CPU or both on the GPU.",
+        f"paper ({SPEEDUP.source}): {SPEEDUP_HARDWARE}: about "
+        + ", ".join(f"{factor:g}x at {size}²" for size, factor in SPEEDUP_BY_SIZE.items())
+        + ";",
+        f"only {SPEEDUP_SAME_DEVICE.value[0]:g}-{SPEEDUP_SAME_DEVICE.value[1]:g}x with both on "
+        "the CPU or both on the GPU.",
     ]
     return "\n".join(lines)
+
+
+def arithmetic_ratio(n_parameters: int, size: int, steps_per_frame: int = 100) -> float:
+    """Floating-point operations of one CRNN frame over those of one solver τ, one N² field.
+
+    The CRNN applies each of its convolution weights once per pixel (a multiply and an add:
+    2 P N² operations); a solver step is dominated by one FFT pair, about 5 N² log₂ N²
+    operations per FFT (pointwise work and the precomputed elasticity factor are neglected),
+    and a τ is ``steps_per_frame`` steps.
+    """
+    pixels = size**2
+    crnn = 2 * n_parameters * pixels
+    solver = steps_per_frame * 2 * 5 * pixels * math.log2(pixels)
+    return crnn / solver
 
 
 TRAIN_VARIANTS = ("float32", "channels_last", "bfloat16", "compile")
@@ -346,7 +366,8 @@ def bench_train(
     """
     import copy
 
-    from ..surrogate.model import CRNN, ModelConfig
+    from ..presets import ModelConfig
+    from ..surrogate.model import CRNN
 
     unknown = set(variants) - set(TRAIN_VARIANTS)
     if unknown:

@@ -53,10 +53,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .._version import __version__
 from ..io.datasets import SequenceDataset, open_dataset
 from ..io.files import ResumableParts, atomic_output
 from ..physics import metrics
+from ..physics.initial import initial_state
 from ..physics.solver import PhaseFieldModel
+from ..surrogate.checkpoint import load_model
+from ..surrogate.inference import model_on, rollout, rollout_frames
 from ..surrogate.model import CRNN
 
 __all__ = [
@@ -175,8 +179,6 @@ def evaluate_split(
     Returns:
         the group key ``MODEL/DATASET`` in ``out_path``.
     """
-    from ..surrogate.checkpoint import load_model
-    from ..surrogate.inference import model_on
 
     if isinstance(model, str | Path):
         model_name = model_name or Path(model).resolve().name
@@ -285,7 +287,6 @@ class _EvaluationJob:
 
 def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
     """Roll the network out on the sequences ``batch`` and write their measures as one part."""
-    from ..surrogate.inference import rollout_frames
 
     model, ds, T, stored, store_sequences = (
         job.model,
@@ -389,7 +390,6 @@ def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, at
             group.create_dataset(name, data=np.asarray(values))
         group.create_dataset("frame", data=np.arange(T + 1))
         group.attrs.update(attrs)
-        from .._version import __version__
 
         group.attrs["spinodal_version"] = __version__
 
@@ -713,8 +713,6 @@ def amplitude_sensitivity(
         dict with ``amplitude`` [A], ``phi0``, ``pf``, ``nn`` [A, size, size] (frames 0 and
         ``n_frames``) and ``pf_separated``, ``nn_separated`` [A] (max - min > ``threshold``).
     """
-    from ..physics.initial import initial_state
-    from ..surrogate.inference import rollout
 
     pf_model = pf_model or PhaseFieldModel()
     amplitudes = np.atleast_1d(np.asarray(amplitudes, dtype=np.float64))
@@ -773,8 +771,6 @@ def domain_rollout(
         [S, F, N, N] float32, the fields at those frames. A diverging rollout gives NaN
         measures from the frame where it stops being finite.
     """
-    from ..surrogate.checkpoint import load_model
-    from ..surrogate.inference import model_on, rollout_frames
 
     if isinstance(model, str | Path):
         model = load_model(model, device)

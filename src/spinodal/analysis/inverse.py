@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -67,13 +68,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import h5py
 import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
+from .._version import __version__
+from ..io.datasets import open_dataset
 from ..io.files import atomic_output, open_hdf5
 from ..physics.metrics import is_phase_separated
 from ..physics.solver import PhaseFieldModel
+from ..surrogate.inference import model_on, rollout_frames
 
 __all__ = [
     "ETA_LIMITS",
@@ -309,8 +314,6 @@ class _Objective:
                 phi0, eta, n_frames, steps_per_frame=STEPS_PER_FRAME, dtype=phi0.dtype
             )
         else:
-            from ..surrogate.inference import rollout_frames
-
             frames = rollout_frames(self.net, phi0, eta.to(phi0.dtype), n_frames)
         with torch.inference_mode():
             for t, frame in enumerate(frames, start=1):
@@ -363,8 +366,6 @@ def _prepare(frames, times, method, net, model, observation_noise, device, batch
     if observation_noise:
         start = wiener_filter(start, observation_noise)
     if method == "surrogate":
-        from ..surrogate.inference import model_on
-
         net = model_on(net, device)
         device = next(net.parameters()).device
     device = torch.device(device or "cpu")
@@ -638,9 +639,6 @@ def read_observations(
         frames: frame numbers to observe (times in τ, since frames are τ apart); default all.
         sequences: sequence numbers (dataset files only); default all.
     """
-    import json
-
-    from ..io.datasets import open_dataset
 
     path = Path(path)
     if not path.is_file():
@@ -772,10 +770,6 @@ def write_results(path: str | Path, results: dict, attrs: dict | None = None) ->
                 for row in zip(*columns, strict=True):
                     writer.writerow(row)
         else:
-            import h5py
-
-            from .._version import __version__
-
             with h5py.File(tmp, "w") as f:
                 for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):
                     f.create_dataset(name, data=np.asarray(results[name]))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..physics.initial import initial_state
+from ..physics.metrics import has_diverged
 from ..physics.solver import PhaseFieldModel
 from ..surrogate.model import CRNN
 
@@ -314,7 +316,6 @@ def check_rollouts(
     (:func:`spinodal.physics.metrics.has_diverged`), mass drift, the grid-scale power of the last
     frame, and the MAE at ``times`` against ``truth`` [S, T+1, N, N] (frames τ apart from φ_0;
     None: no MAE) next to the no-change forecast's."""
-    from ..physics.metrics import has_diverged
 
     phi0 = np.asarray(phi0, np.float32)
     S, _, N = phi0.shape
@@ -358,7 +359,6 @@ def fresh_initial_states(
     a seed outside every preset's split seeds), with ⟨φ⟩ and η drawn uniformly from the
     training ranges (Sec. 2.2) and the amplitude from N(0, amplitude_std²);
     returns (φ_0, ⟨φ⟩ [count], η [count])."""
-    from ..physics.initial import initial_state
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(999,)))
     means = rng.uniform(*phi_mean, count)

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..paper import SPEEDUP_BY_SIZE, SPEEDUP_SAME_DEVICE
 from ..physics.solver import PhaseFieldModel
 from ..physics.theory import chemical_spinodal
 
@@ -17,10 +18,12 @@ __all__ = [
     "plot_trace_B",
     "plot_spinodal_line",
     "plot_growth_rates",
+    "plot_linear_growth",
     "plot_pfhub",
     "plot_frames",
     "plot_tiled",
     "plot_parameter_space",
+    "plot_parameter_histograms",
     "plot_training_history",
     "plot_median_iqr",
     "plot_nn_pf_error",
@@ -29,6 +32,8 @@ __all__ = [
     "MEAN_PROPERTIES",
     "plot_mean_properties",
     "plot_mode_gain",
+    "plot_speedup",
+    "plot_noise_match",
     "plot_spectra",
     "plot_architecture",
 ]
@@ -105,6 +110,55 @@ def plot_growth_rates(model: PhaseFieldModel, phi_mean: float, etas, ax=None):
     ax.set_ylabel("ω (1 / τ)")
     ax.set_title(f"⟨φ⟩ = {phi_mean:g}: ⟨10⟩ solid, ⟨11⟩ dashed")
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_linear_growth(checks, axes=None):
+    """Measured growth rates of the solver's Fourier modes (circles) against the PDE's ω(q)
+    (lines) along ⟨10⟩ and ⟨11⟩, one panel per check.
+
+    Args:
+        checks: results of :func:`spinodal.physics.validation.linear_growth_check`.
+        axes: one axes per check (default: a new row sharing the rate axis).
+    """
+    checks = list(checks)
+    if axes is None:
+        fig, axes = plt.subplots(1, len(checks), figsize=(5 * len(checks), 3.8), sharey=True)
+    axes = list(np.ravel(axes))
+    fig, top = axes[0].figure, 0.0
+    for ax, check in zip(axes, checks, strict=True):
+        ok = check["resolved"]
+        top = max(top, float(np.nanmax(check["continuous"][ok])))  # keep the fastest in view
+        for angle, label, colour in ((0.0, "⟨10⟩", "C0"), (np.pi / 4, "⟨11⟩", "C3")):
+            on = ok & np.isclose(check["angle"], angle)
+            order = np.argsort(check["q"][on])
+            q = check["q"][on][order]
+            ax.plot(
+                q,
+                check["continuous"][on][order],
+                "-",
+                color=colour,
+                lw=1,
+                label=f"ω(q) of the PDE, {label}",
+            )
+            ax.plot(
+                q,
+                check["measured"][on][order],
+                "o",
+                color=colour,
+                ms=4,
+                mfc="none",
+                label=f"solver, {label}",
+            )
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set(
+            xlabel="q (1 / grid spacing)",
+            title=f"⟨φ⟩ = {float(check['phi_mean']):g}, η = {float(check['eta']) * 100:g} %",
+        )
+    axes[0].set_ylim(-1, 1.2 * top)
+    axes[0].set_ylabel("growth rate (1 / time)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
     return fig
 
 
@@ -405,6 +459,54 @@ def plot_parameter_space(phi_mean, eta, validation, model: PhaseFieldModel, ax=N
     return fig
 
 
+def plot_parameter_histograms(stats: dict, amplitude_std: float, axes=None, *, bins: int = 15):
+    """Histograms of ⟨φ⟩, η (in percent) and the amplitude a of a split's sequences, training
+    and validation stacked, with the normal distribution N(0, ``amplitude_std``²) that a is
+    drawn from (Sec. 2.2), scaled to the counts.
+
+    Args:
+        stats: :func:`spinodal.io.datasets.dataset_statistics` of the split.
+        amplitude_std: the standard deviation a is drawn with (the split's initial-state spec).
+        bins: bins per histogram, spanning each quantity's range.
+    """
+    from scipy.stats import norm
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    axes = list(np.ravel(axes))
+    fig = axes[0].figure
+    validation = np.asarray(stats["validation"], bool)
+    for ax, key, scale, label in (
+        (axes[0], "phi_mean", 1, "⟨φ⟩"),
+        (axes[1], "eta", 100, "η (%)"),
+        (axes[2], "amplitude", 1, "amplitude a"),
+    ):
+        values = np.asarray(stats[key]) * scale
+        edges = np.linspace(*np.percentile(values, [0, 100]), bins + 1)
+        ax.hist(
+            [values[~validation], values[validation]],
+            bins=edges,
+            stacked=True,
+            color=["tab:blue", "tab:red"],
+            label=["training", "validation"],
+        )
+        ax.set_xlabel(label)
+    axes[0].set_ylabel("sequences")
+    amplitude = np.asarray(stats["amplitude"])
+    a = np.linspace(*axes[2].get_xlim(), 200)
+    width = np.diff(np.linspace(*np.percentile(amplitude, [0, 100]), bins + 1))[0]
+    n = len(amplitude)
+    axes[2].plot(
+        a,
+        n * width * norm.pdf(a, scale=amplitude_std),
+        "k-",
+        label=f"N(0, {amplitude_std:g}²) × {n}",
+    )
+    axes[2].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def plot_training_history(history, axes=None, *, stages=None):
     """Loss curves of a training run (Fig. 3a) from its ``history.json`` records.
 
@@ -534,6 +636,131 @@ def plot_mean_properties(
     return fig
 
 
+def plot_noise_match(times, nn_mae, nn_total, pf_total, search: dict, diverged, axes=None):
+    """The NN error in units of PF noise (Fig. 6): (a) the median MAE against the deterministic
+    PF of the NN (with its band) and of PF runs with noise of each level (the closest one with
+    its band), (b) ⟨f⟩ of the PF, the NN and the PF with the closest noise level.
+
+    Args:
+        times: [T] in τ.
+        nn_mae, nn_total, pf_total: [S, T] MAE of the NN against PF, ⟨f⟩ of NN and PF.
+        search: :func:`spinodal.analysis.evaluation.noise_search` result (``noise_std`` [L],
+            ``distance`` [L], ``mae`` and ``total`` [L, S, T]).
+        diverged: [S, T] NN divergence (:func:`spinodal.book.reporting.diverged_mask`): the NN
+            curves leave out diverged rollouts and end where half have.
+    """
+    from ..physics.metrics import ensemble_summary
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig = axes[0].figure
+    levels = search["noise_std"]
+    best = int(np.argmin(search["distance"]))
+    plot_median_iqr(
+        times, nn_mae, ax=axes[0], color="tab:red", label="NN vs PF", log=True, diverged=diverged
+    )
+    for k, level in enumerate(levels):
+        if k == best:
+            plot_median_iqr(
+                times,
+                search["mae"][k],
+                ax=axes[0],
+                color="k",
+                log=True,
+                label=f"PF σ = {level:.2g} vs PF (best)",
+            )
+        else:
+            axes[0].plot(
+                times,
+                ensemble_summary(search["mae"][k]).median,
+                lw=1,
+                ls="--",
+                color=plt.cm.viridis(k / len(levels)),
+                label=f"PF σ = {level:.2g}",
+            )
+    axes[0].set_ylabel("MAE")
+    axes[0].set_title("(a) MAE against the deterministic PF")
+    axes[0].legend(fontsize="x-small")
+    plot_median_iqr(times, pf_total, ax=axes[1], color="tab:blue", label="PF")
+    plot_median_iqr(
+        times, nn_total, ax=axes[1], color="tab:red", label="NN", diverged=diverged, kind="signed"
+    )
+    plot_median_iqr(
+        times,
+        search["total"][best],
+        ax=axes[1],
+        color="k",
+        label=f"PF with noise σ = {float(levels[best]):.2g}",
+    )
+    band = ensemble_summary(pf_total)
+    span = np.nanmax(band.q75) - np.nanmin(band.q25)
+    axes[1].set_ylim(np.nanmin(band.q25) - span, np.nanmax(band.q75) + span)
+    axes[1].set_ylabel("⟨f⟩")
+    axes[1].set_title("(b) mean free-energy density")
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_speedup(timings, where: str, axes=None):
+    """The speed-up of the CRNN over the solver per domain size beside the paper's (Sec. 2.3),
+    and the cost of one field against the number of pixels.
+
+    Args:
+        timings: :class:`spinodal.analysis.bench.ModelTiming` of single fields (batch 1),
+            smallest size first.
+        where: the hardware of this build, e.g. ``"CRNN on CPU, solver on CPU"``.
+    """
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig = axes[0].figure
+    sizes = [t.size for t in timings]
+    speedups = [t.speedup for t in timings]
+    axes[0].plot(sizes, speedups, "o-", label=f"this build: {where}")
+    axes[0].plot(
+        list(SPEEDUP_BY_SIZE),
+        list(SPEEDUP_BY_SIZE.values()),
+        "s--",
+        color="tab:orange",
+        label="paper: CRNN on GPU, solver on CPU",
+    )
+    axes[0].axhspan(
+        *SPEEDUP_SAME_DEVICE.value,
+        color="tab:orange",
+        alpha=0.25,
+        label="paper: both on CPU or both on GPU",
+    )
+    axes[0].axhline(1, color="k", lw=0.8)
+    axes[0].set(
+        xscale="log",
+        yscale="log",
+        xlabel="domain side N",
+        title="speed-up per domain size",
+        ylabel="speed-up (solver τ / CRNN frame)",
+    )
+    all_sizes = sorted({*SPEEDUP_BY_SIZE, *sizes})
+    axes[0].set_xticks(all_sizes, [f"{n}²" for n in all_sizes])
+    axes[0].tick_params(axis="x", which="minor", bottom=False, labelbottom=False)
+    axes[0].set_ylim(0.5 * min(0.5, *speedups), 1000)
+    axes[0].legend(fontsize="small", loc="upper left")
+    pixels = np.array([t.size**2 for t in timings])
+    axes[1].loglog(pixels, [t.frame * 1e3 for t in timings], "o-", label="CRNN, one frame")
+    axes[1].loglog(pixels, [t.tau * 1e3 for t in timings], "s-", label="solver, one τ (100 steps)")
+    axes[1].loglog(
+        pixels, timings[0].frame * 1e3 * pixels / pixels[0], "k:", lw=1, label="linear in N²"
+    )
+    axes[1].set(
+        xlabel="domain (log of the number of pixels N²)",
+        ylabel="ms (one field)",
+        title="cost against domain size",
+    )
+    axes[1].set_xticks(pixels, [f"{n}²" for n in sizes])
+    axes[1].tick_params(axis="x", which="minor", bottom=False, labelbottom=False)
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def plot_mode_gain(gains: dict, axes=None):
     """Per-τ gain of Fourier modes about uniform states
     (:func:`spinodal.analysis.stability.mode_gain`):
@@ -599,7 +826,7 @@ def plot_architecture(config=None, ax=None):
     variants)."""
     from matplotlib.patches import Circle, FancyBboxPatch
 
-    from ..surrogate.model import ModelConfig
+    from ..presets import ModelConfig
 
     config = config or ModelConfig()
     if ax is None:

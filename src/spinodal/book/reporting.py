@@ -10,6 +10,7 @@ module:
                                        frame on (from stored contrasts max φ − min φ)
 :func:`divergence_times`               time at which each sequence first diverges (inf: never)
 :func:`frames_divergence_times`        the same from stored fields (a few frames per sequence)
+:func:`median_divergence_time`         when half of an ensemble has diverged (inf: never)
 :func:`summary_before_divergence`      median and quartiles over sequences, NaN wherever the
                                        statistic would involve a diverged rollout
 :func:`mask_diverged`                  values with NaN from each sequence's divergence on
@@ -17,11 +18,14 @@ module:
 :func:`median_or_diverged`             "0.0123" or "diverged (17/32 by 68τ)" for an ensemble
 :func:`divergence_sentence`            how many rollouts leave the physical range, and when
 :func:`inside_band_until`              how long an NN median stays inside the PF IQR
+:func:`mean_properties_table`          that, and the gap between the medians, per property
 :func:`standing`                       MAE at the end of the training window against the
                                        no-change forecast, and divergence: the model's standing
 :func:`workspace_standing`             :func:`standing` of a workspace's CRNN on a split
 :func:`describe_build`                 the preset and hardware that made a page
 :func:`format_number`                  22,500 and 2.8 × 10⁻⁸ rather than 2.25e+04, 2.8e-08
+:func:`versus_paper_table`             every chapter's closing table "Paper vs this build",
+                                       the paper's side read from :mod:`spinodal.paper`
 =====================================  ========================================================
 
 Statistics over an ensemble treat a diverged rollout as larger than any number (for errors):
@@ -33,10 +37,12 @@ have.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 import numpy as np
 
+from ..paper import PaperValue
 from ..physics.metrics import (
     PHYSICAL_RANGE,
     Summary,
@@ -56,10 +62,13 @@ __all__ = [
     "frames_divergence_times",
     "inside_band_until",
     "mask_diverged",
+    "mean_properties_table",
+    "median_divergence_time",
     "median_or_diverged",
     "standing",
     "summary_before_divergence",
     "value_or_diverged",
+    "versus_paper_table",
     "workspace_standing",
 ]
 
@@ -120,6 +129,17 @@ def frames_divergence_times(frames, times) -> np.ndarray:
     if diverged.shape[-1] != len(times):
         raise ValueError(f"frames have {diverged.shape[-1]} entries for {len(times)} times")
     return np.where(diverged.any(axis=-1), times[np.argmax(diverged, axis=-1)], np.inf)
+
+
+def median_divergence_time(first_times) -> float:
+    """The time by which half of an ensemble has diverged, from each member's
+    :func:`divergence_times` ``first_times`` [S] (inf: never): the lower median of the sorted
+    times, so ``inf`` while fewer than half (for an even S: fewer than S/2) have diverged, and
+    ``inf`` for an empty ensemble."""
+    first_times = np.sort(np.asarray(first_times, dtype=np.float64).ravel())
+    if len(first_times) == 0:
+        return float("inf")
+    return float(first_times[(len(first_times) - 1) // 2])
 
 
 def mask_diverged(values, diverged) -> np.ndarray:
@@ -249,7 +269,7 @@ def divergence_sentence(first_times, horizon, *, what: str = "rollouts") -> str:
         f"{format_tau(gone.min())}"
     )
     if 2 * len(gone) >= n:
-        text += f", half of all {n} by {format_tau(np.sort(first_times)[(n - 1) // 2])}"
+        text += f", half of all {n} by {format_tau(median_divergence_time(first_times))}"
     return text
 
 
@@ -278,6 +298,53 @@ def inside_band_until(nn, pf, times, diverged) -> tuple[float, str]:
         if not inside[k]:
             return float(times[k - 1]), "leaves"
     return float(times[-1]), "end"
+
+
+def mean_properties_table(
+    evaluations: dict, symbols: dict[str, str], checkpoints
+) -> tuple[str, dict[tuple[str, str], str]]:
+    """How closely the NN ensembles follow the PF ones, property by property (Fig. 5).
+
+    Args:
+        evaluations: ``{label: evaluation}`` (e.g. ``{"0.6 %": ws.evaluation("ensemble")}``),
+            each with ``frame`` [T], ``nn/contrast`` and ``nn/NAME``, ``pf/NAME`` [S, T].
+        symbols: ``{NAME: symbol}`` of the properties, e.g. ``{"total": "⟨f⟩"}``.
+        checkpoints: frame indices (τ) at which the relative gap of the medians is quoted.
+
+    Returns:
+        (table, within): a Markdown table with, per label and property, the last time up to
+        which the NN median stays inside the PF IQR (:func:`inside_band_until`) and
+        |median NN / median PF − 1| at each checkpoint, or "diverged (k/S)" once half of the
+        NN rollouts have diverged; and ``within[label, NAME]``, the first of those as text.
+    """
+    rows, within = [], {}
+    for label, data in evaluations.items():
+        gone = diverged_mask(data["nn/contrast"])
+        for name, symbol in symbols.items():
+            until, why = inside_band_until(
+                data[f"nn/{name}"], data[f"pf/{name}"], data["frame"], gone
+            )
+            within[label, name] = f"{until:.0f}τ" + (
+                " (then half have diverged)" if why == "diverged" else ""
+            )
+            nn = summary_before_divergence(data[f"nn/{name}"], gone, kind="signed")
+            pf = ensemble_summary(data[f"pf/{name}"])
+            cells = [
+                f"diverged ({int(gone[:, t].sum())}/{len(gone)})"
+                if np.isnan(nn.median[t]) and gone[:, t].any()
+                else format_number(abs(nn.median[t] / pf.median[t] - 1) * 100) + " %"
+                for t in checkpoints
+            ]
+            rows.append(
+                f"| {label} | {symbol} | {within[label, name]} | " + " | ".join(cells) + " |"
+            )
+    header = [
+        "| η | property | NN median inside PF IQR up to | "
+        + " | ".join(f"error at {t}τ" for t in checkpoints)
+        + " |",
+        "|---|---|---|" + "---|" * len(checkpoints),
+    ]
+    return "\n".join(header + rows), within
 
 
 class Standing(NamedTuple):
@@ -317,7 +384,7 @@ def standing(
     persistence = np.asarray(persistence, dtype=np.float64)
     still = float(np.nanmedian(persistence[:, k] if persistence.ndim == 2 else persistence))
     n, n_div = len(first), int(np.isfinite(first).sum())
-    half = float(np.sort(first)[(n - 1) // 2]) if n else np.inf
+    half = median_divergence_time(first)
     if np.isnan(median):
         head = (
             f"By the end of the {format_tau(window)} training window half of the {n} "
@@ -394,3 +461,23 @@ def describe_build(preset, device=None) -> str:
             "statistics."
         )
     return text
+
+
+def versus_paper_table(rows: Iterable[tuple[str, PaperValue | str, object]]) -> str:
+    """A chapter's closing table "Paper vs this build", as Markdown.
+
+    Args:
+        rows: ``(quantity, paper, this build)`` triples. ``paper`` is a
+            :class:`spinodal.paper.PaperValue` (shown as its text and the section or figure it
+            comes from) or, for what the paper does not quantify, a plain string such as
+            :data:`spinodal.paper.NOT_IN_PAPER`; ``this build`` is the build's value, already
+            formatted (anything else goes through ``str``).
+
+    Returns:
+        ``| quantity | paper | this build |`` and one line per row.
+    """
+    lines = ["| quantity | paper | this build |", "|---|---|---|"]
+    for quantity, paper, build in rows:
+        cell = paper.cell if isinstance(paper, PaperValue) else str(paper)
+        lines.append(f"| {quantity} | {cell} | {build} |")
+    return "\n".join(lines)

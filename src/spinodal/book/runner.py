@@ -556,14 +556,14 @@ def _recipe_text(preset) -> str:
     """The training recipe of a preset in a few words: its stages, if it has any."""
     recipe = preset.training
     frames = preset.split("train").n_frames
-    if not recipe.stages:
+    if not preset.stages:
         return f"{recipe.epochs} epochs on {frames} frames, batch {recipe.batch_size}"
     parts = []
-    for stage in recipe.stages:
-        values = {**{"frames": frames, "batch_size": recipe.batch_size}, **stage.overrides()}
-        parts.append(f"{stage.epochs} on {values['frames']}")
+    for stage in preset.stages:
+        values = {"frames": frames, **stage.changes}
+        parts.append(f"{values['epochs']} on {values['frames'] or frames}")
     return (
-        f"{len(recipe.stages)} stages, epochs on frames: "
+        f"{len(preset.stages)} stages, epochs on frames: "
         + " + ".join(parts)
         + f"; batch {recipe.batch_size}"
     )

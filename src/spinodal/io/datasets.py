@@ -34,6 +34,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import h5py
 import numpy as np
@@ -59,6 +60,8 @@ __all__ = [
     "write_sequences",
     "write_trajectory",
     "dataset_statistics",
+    "nearest_sequence",
+    "sampled_widths",
 ]
 
 log = logging.getLogger(__name__)
@@ -560,6 +563,25 @@ class SequenceDataset:
         """The solver constants the data were generated with."""
         return PhaseFieldModel.from_dict(json.loads(self.attrs["model"]))
 
+    @property
+    def widths(self) -> tuple[float, float]:
+        """Widths of the ranges ⟨φ⟩ and η were drawn from (:func:`sampled_widths`)."""
+        return sampled_widths(json.loads(self.attrs["split_spec"]))
+
+    def nearest(
+        self,
+        phi_mean: float | None = None,
+        eta: float | None = None,
+        *,
+        among=None,
+        norm: Literal[1, 2] = 2,
+    ) -> int:
+        """The sequence nearest (``phi_mean``, ``eta``): :func:`nearest_sequence` over this
+        file's sequences, each coordinate relative to the width of its sampled range."""
+        return nearest_sequence(
+            self.phi_mean, self.eta, phi_mean, eta, widths=self.widths, among=among, norm=norm
+        )
+
     def train_indices(self) -> np.ndarray:
         return np.flatnonzero(~self.validation)
 
@@ -652,3 +674,64 @@ def dataset_statistics(path: str | Path, *, threshold: float = 0.05) -> dict[str
             "n_frames": np.asarray(ds.n_frames),
             "size": np.asarray(ds.size),
         }
+
+
+def sampled_widths(split_spec: dict) -> tuple[float, float]:
+    """Widths (⟨φ⟩, η) of the ranges a split draws its parameters from, from the split's
+    ``to_dict()`` (a file's ``split_spec`` attribute): ``high - low`` for a uniform draw (0.6 and
+    0.012 for the paper's U(0.2, 0.8) and U(0, 1.2 %)), the spread of the values for a choice,
+    and 1 where that spread is zero (a fixed value)."""
+
+    def width(draw: dict) -> float:
+        if "low" in draw:
+            spread = float(draw["high"]) - float(draw["low"])
+        else:
+            spread = float(np.ptp(np.asarray(draw["values"], dtype=np.float64)))
+        return spread if spread > 0 else 1.0
+
+    return width(split_spec["phi_mean"]), width(split_spec["eta"])
+
+
+def nearest_sequence(
+    phi_means,
+    etas,
+    phi_mean: float | None = None,
+    eta: float | None = None,
+    *,
+    widths: tuple[float, float] = (1.0, 1.0),
+    among=None,
+    norm: Literal[1, 2] = 2,
+) -> int:
+    """Index of the sequence whose (⟨φ⟩, η) is nearest a target.
+
+    Args:
+        phi_means, etas: [S] parameters of the sequences (e.g. ``ds.phi_mean``, ``ds.eta``).
+        phi_mean, eta: the target; None leaves that coordinate out of the distance.
+        widths: each coordinate is divided by its width (e.g. :func:`sampled_widths`), so that
+            ⟨φ⟩ and η (a fraction of a percent) count alike.
+        among: the candidates, as indices or a boolean mask [S] (default: every sequence).
+        norm: 2 (Euclidean distance) or 1 (sum of the scaled differences).
+
+    Returns:
+        the index into ``phi_means`` (the first one on a tie).
+
+    Raises:
+        ValueError: no target coordinate, no candidate, or another ``norm``.
+    """
+    if phi_mean is None and eta is None:
+        raise ValueError("nearest_sequence needs a target phi_mean, eta or both")
+    if norm not in (1, 2):
+        raise ValueError(f"norm must be 1 or 2, got {norm!r}")
+    parts = [
+        (np.asarray(values, dtype=np.float64) - target) / width
+        for values, target, width in ((phi_means, phi_mean, widths[0]), (etas, eta, widths[1]))
+        if target is not None
+    ]
+    distance = np.hypot(*parts) if norm == 2 and len(parts) == 2 else np.sum(np.abs(parts), axis=0)
+    candidates = np.arange(len(distance))
+    if among is not None:
+        among = np.asarray(among)
+        candidates = np.flatnonzero(among) if among.dtype == bool else among.astype(int)
+    if len(candidates) == 0:
+        raise ValueError("nearest_sequence has no candidate sequence")
+    return int(candidates[np.argmin(distance[candidates])])

@@ -68,7 +68,6 @@ def check_room(path: str | Path, nbytes: int) -> None:
         OSError: naming the size needed and the limit.
     """
     path = Path(path)
-    megabytes = nbytes / 2**20
     try:
         import resource
 
@@ -77,14 +76,23 @@ def check_room(path: str | Path, nbytes: int) -> None:
         limit = -1
     if limit not in (-1, getattr(resource, "RLIM_INFINITY", -1)) and nbytes > limit:
         raise OSError(
-            f"{path} needs up to {megabytes:.1f} MB but the file-size limit (ulimit -f) is "
-            f"{limit / 2**20:.1f} MB; raise the limit or write less"
+            f"{path} needs up to {_size(nbytes)} but the file-size limit (ulimit -f) is "
+            f"{_size(limit)}; raise the limit or write less"
         )
     free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
     if nbytes > free:
-        raise OSError(
-            f"{path} needs up to {megabytes:.1f} MB but its disk has {free / 2**20:.1f} MB free"
-        )
+        raise OSError(f"{path} needs up to {_size(nbytes)} but its disk has {_size(free)} free")
+
+
+def _size(nbytes: float) -> str:
+    """``12.3 MB``: a byte count for messages."""
+    unit = "B"
+    for unit in ("B", "kB", "MB", "GB"):
+        if nbytes < 1024:
+            break
+        if unit != "GB":
+            nbytes /= 1024
+    return f"{nbytes:.3g} {unit}"
 
 
 def _temporary(path: Path) -> Path:

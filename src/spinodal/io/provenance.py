@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from .._version import __version__
 from ..devices import resolve_device
 from ..presets import Preset, get_preset
 
@@ -34,7 +35,6 @@ def hardware(device: str | torch.device | None = None) -> str:
 
 def environment(device: str | torch.device | None = None) -> dict[str, str]:
     """Versions, hardware and date, for cards and file attributes."""
-    from .._version import __version__
 
     return {
         "spinodal": __version__,

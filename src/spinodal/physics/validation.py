@@ -34,7 +34,10 @@ __all__ = [
     "pfhub_bm1a_data_dir",
     "load_pfhub_bm1a_reference",
     "run_pfhub_bm1a",
+    "PFHUB_BM1A_COMPARED_UNTIL",
+    "pfhub_deviation",
     "linear_growth_check",
+    "linear_growth_deviation",
 ]
 
 _C_ALPHA, _C_BETA = 0.3, 0.7
@@ -176,6 +179,39 @@ def run_pfhub_bm1a(
     return steps * dt, np.asarray(F)
 
 
+PFHUB_BM1A_COMPARED_UNTIL = 2000.0
+"""Time up to which benchmark-1a curves are compared (the reference codes agree with each other
+to about 1-3 % up to t ≈ 50 and 5 % up to t ≈ 2000: data/validation/pfhub-bm1a/README.md)."""
+
+
+def pfhub_deviation(
+    times, F, reference, *, t_max: float | None = PFHUB_BM1A_COMPARED_UNTIL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relative deviation of a benchmark-1a free-energy curve from a reference code's.
+
+    Args:
+        times, F: a curve [n] (e.g. from :func:`run_pfhub_bm1a`).
+        reference: [m, 2] rows (time, F) of one code (:func:`load_pfhub_bm1a_reference`).
+        t_max: compare up to this time (None: the whole common range).
+
+    Returns:
+        (times, F / F_ref - 1) at the positive ``times`` within the reference's range and up to
+        ``t_max``; F_ref is interpolated linearly in log-time (the curves are sampled roughly
+        logarithmically), so at the reference's own sampling times (the default of
+        :func:`run_pfhub_bm1a`) it is the reference's value itself.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    F = np.asarray(F, dtype=np.float64)
+    ref_t, ref_F = np.asarray(reference, dtype=np.float64).T
+    keep = ref_t > 0
+    ref_t, ref_F = ref_t[keep], ref_F[keep]
+    inside = (times > 0) & (times >= ref_t[0]) & (times <= ref_t[-1])
+    if t_max is not None:
+        inside &= times <= t_max
+    interpolated = np.interp(np.log(times[inside]), np.log(ref_t), ref_F)
+    return times[inside], F[inside] / interpolated - 1
+
+
 def linear_growth_check(
     model: PhaseFieldModel,
     phi_mean: float,
@@ -197,7 +233,8 @@ def linear_growth_check(
         ``angle`` (rad from the x axis), ``measured`` (1 / time), ``discrete`` (ln g(q) / δt,
         the exact prediction for the scheme of Eq. 8), ``continuous`` (ω(q) of the PDE) and
         ``resolved`` (modes predicted to keep at least 1e-4 of their amplitude; the others
-        decay into round-off and their measured rate means nothing).
+        decay into round-off and their measured rate means nothing), and the 0-d ``phi_mean``
+        and ``eta`` of the check.
     """
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal((size, size))
@@ -223,4 +260,14 @@ def linear_growth_check(
         "discrete": discrete,
         "continuous": model.growth_rate(qx, qy, phi_mean, eta),
         "resolved": discrete * steps * model.dt > np.log(1e-4),
+        "phi_mean": np.asarray(float(phi_mean)),
+        "eta": np.asarray(float(eta)),
     }
+
+
+def linear_growth_deviation(check: dict[str, np.ndarray]) -> float:
+    """Largest |measured − predicted| growth rate (1 / time) of a
+    :func:`linear_growth_check` over its resolved modes: how far the solver is from the exact
+    prediction ln g(q) / δt of its own scheme (Eq. 8)."""
+    ok = check["resolved"]
+    return float(np.abs(check["measured"] - check["discrete"])[ok].max())

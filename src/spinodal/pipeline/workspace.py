@@ -7,7 +7,8 @@ A :class:`Workspace` is a folder ``ROOT/PRESET/`` (``ROOT`` defaults to the repo
   is reused only if it holds exactly that split, generation resumes if interrupted);
 - ``models/crnn-HASH/``: a CRNN trained with the preset's recipe, unless a model is given or shipped
   (``ROOT/models/crnn-PRESET/``, see ``data/models/README.md``);
-- ``models/ablation-VARIANT-HASH/``: the supplementary ablation models (:data:`ABLATIONS`);
+- ``models/ablation-VARIANT-HASH/``: the supplementary ablation models (the preset's
+  ``ablations``);
 - ``evaluations/MODEL--SPLIT.h5``: NN-versus-PF evaluations
   (:func:`spinodal.analysis.evaluation.evaluate_split`, reused when model weights and data match);
 - ``cache/NAME-HASH.npz``: any other result (:meth:`Workspace.cached`), keyed by its inputs.
@@ -18,7 +19,6 @@ what changed.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,21 +30,19 @@ from ..analysis.evaluation import evaluate_split, read_evaluation
 from ..devices import resolve_device
 from ..io.datasets import generate_split
 from ..io.files import atomic_output
-from ..presets import Preset, _to_jsonable, get_preset, stable_hash
-from ..surrogate.checkpoint import CARD_FILE, MODEL_FILE, load_model, read_card
-from ..surrogate.losses import LossWeights
+from ..presets import Preset, TrainConfig, _to_jsonable, get_preset, stable_hash
+from ..surrogate.checkpoint import (
+    CARD_FILE,
+    MODEL_FILE,
+    derive_checkpoint,
+    load_model,
+    read_card,
+    training_stages,
+)
 from ..surrogate.model import CRNN
+from ..surrogate.training import file_hash, stage_complete, train, train_preset
 
-__all__ = ["ABLATIONS", "Workspace", "default_root"]
-
-#: Supplementary ablations: variant name → (description, changes to the training recipe).
-ABLATIONS: dict[str, tuple[str, dict]] = {
-    "paper": ("all three loss terms, μ output (the paper's model)", {}),
-    "no_grad": ("without L_∇ (λ_∇ = 0)", {"lambda_grad": 0.0}),
-    "no_free_energy": ("without L_f (λ_f = 0)", {"lambda_f": 0.0}),
-    "flux": ("flux output φ + ∇·J instead of μ", {"output": "flux"}),
-    "direct": ("direct output φ + Δ (no conservation)", {"output": "direct"}),
-}
+__all__ = ["Workspace", "default_root"]
 
 
 def _source_data() -> Path | None:
@@ -123,12 +121,9 @@ class Workspace:
             return self._model
         if (self.shipped_model / CARD_FILE).is_file():
             return self.shipped_model
-        from ..surrogate.training import stage_complete, train_preset
-
-        recipe = self.preset.training
+        recipe = {"training": self.preset.training, "stages": self.preset.stages}
         out = self.dir / "models" / f"crnn-{stable_hash(_to_jsonable(recipe))[:8]}"
-        final_epochs = recipe.stages[-1].epochs if recipe.stages else recipe.epochs
-        if not stage_complete(out, final_epochs):
+        if not stage_complete(out, TrainConfig.from_preset(self.preset).epochs):
             train_preset(
                 self.preset,
                 self.dataset("train"),
@@ -147,8 +142,6 @@ class Workspace:
         """``source``'s weights with weight-free architecture ``changes`` (e.g.
         ``implicit_damping=5.0``), as a checkpoint folder ``models/derived-HASH`` (made once;
         see :func:`~spinodal.surrogate.checkpoint.derive_checkpoint`)."""
-        from ..surrogate.checkpoint import derive_checkpoint
-
         key = stable_hash({"source": self.model_identity(source), "changes": changes})
         out = self.dir / "models" / f"derived-{key[:8]}"
         if not (out / CARD_FILE).is_file():
@@ -163,8 +156,6 @@ class Workspace:
         the model with its filter switched off or on, and the model. Checkpoints shipped in
         ``models/cures-PRESET/`` (each cure trained for the same CPU budget from the same
         start) come before the model."""
-        from ..surrogate.checkpoint import training_stages
-
         final = self.model_path()
         beta = read_card(final)["model_config"].get("implicit_damping", 0.0)
         plain = next(
@@ -216,34 +207,10 @@ class Workspace:
         return {**models, **trained, f"this model (β = {beta:g})": final}
 
     def ablation_model(self, variant: str) -> Path:
-        """The checkpoint of an ablation variant (:data:`ABLATIONS`), trained on first request
-        with the preset's :class:`~spinodal.presets.AblationRecipe`."""
-        if variant not in ABLATIONS:
-            raise KeyError(f"unknown ablation {variant!r}; choose one of {sorted(ABLATIONS)}")
-        return self._train_ablation(variant, ABLATIONS[variant][1])
-
-    def _train_ablation(self, variant: str, changes: dict) -> Path:
-        """Train (or resume, or find) ``models/ablation-VARIANT-HASH``; HASH covers the whole
-        recipe, so a changed preset never reuses a model trained with the old one."""
-        from ..surrogate.training import TrainConfig, stage_complete, train
-
-        recipe = self.preset.ablation
-        overrides = {
-            f.name: getattr(recipe, f.name)
-            for f in dataclasses.fields(recipe)
-            if getattr(recipe, f.name) is not None
-        }
-        config = TrainConfig.from_preset(self.preset, **overrides)
-        weights = config.weights
-        config = dataclasses.replace(
-            config,
-            weights=LossWeights(
-                weights.phi,
-                changes.get("lambda_grad", weights.grad),
-                changes.get("lambda_f", weights.free_energy),
-            ),
-            model=dataclasses.replace(config.model, output=changes.get("output", "mu")),
-        )
+        """The checkpoint of the preset's ablation ``variant`` (:meth:`Preset.ablation`),
+        trained (or resumed) on first request into ``models/ablation-VARIANT-HASH``; HASH covers
+        the whole recipe, so a changed preset never reuses a model trained with the old one."""
+        config = self.preset.ablation(variant)
         out = self.dir / "models" / f"ablation-{variant}-{stable_hash(config.to_dict())[:8]}"
         if not stage_complete(out, config.epochs):
             train(
@@ -281,8 +248,6 @@ class Workspace:
         """A short hash of a checkpoint's weights file and its architecture (default
         :meth:`model_path`; two folders with the same weights but a different output filter
         differ): put it in the ``key`` of :meth:`cached` results that depend on the model."""
-        from ..surrogate.training import file_hash
-
         model = Path(model) if model is not None else self.model_path()
         architecture = read_card(model).get("model_config", {})
         return stable_hash({"weights": file_hash(model / MODEL_FILE), "model": architecture})

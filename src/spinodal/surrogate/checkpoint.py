@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 
 from ..io.files import atomic_write
-from .model import CRNN, ModelConfig
+from ..presets import PRESETS, ModelConfig
+from .model import CRNN
 
 __all__ = [
     "MODEL_FILE",
@@ -133,7 +134,6 @@ def training_range(card: dict) -> dict[str, tuple[float, float]] | None:
             "eta": tuple(map(float, data["eta_range"])),
             "phi_mean": tuple(map(float, data["phi_mean_range"])),
         }
-    from ..presets import PRESETS
 
     preset = PRESETS.get(card.get("preset", ""))
     if preset is None:

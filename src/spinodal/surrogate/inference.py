@@ -19,6 +19,8 @@ import h5py
 import numpy as np
 import torch
 
+from .._version import __version__
+from ..io.datasets import open_dataset
 from ..io.files import atomic_output, check_room, open_hdf5, prepare_output
 from ..physics.fields import as_field_batch, as_parameter, check_misfit, read_npy
 from ..physics.metrics import PHYSICAL_RANGE, has_diverged
@@ -191,7 +193,6 @@ def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     ``.npy``: the array itself. HDF5: a dataset file (frame 0 of every sequence and the
     per-sequence η) or a ``spinodal simulate`` trajectory (its frame 0 and its ``eta`` attribute).
     """
-    from ..io.datasets import open_dataset
 
     if not path.is_file():
         raise FileNotFoundError(f"initial state {path} does not exist")
@@ -244,7 +245,6 @@ def predict_to_file(
     τ at which the rollout left the physical range, -1 if it never did; a warning names it).
     Frames are streamed to disk as they are computed.
     """
-    from .._version import __version__
 
     n_frames, every = _check_counts(n_frames, every)
     init = Path(init)

@@ -11,26 +11,13 @@ float32 (FFTs do not run in bfloat16), whatever precision the network ran in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from ..physics.free_energy import energy_densities
 from ..physics.solver import PhaseFieldModel
+from ..presets import LossWeights
 
 __all__ = ["LossWeights", "gradient_squared", "mean_free_energy", "sequence_loss"]
-
-
-@dataclass(frozen=True)
-class LossWeights:
-    """Weights of the three terms of Eq. 11; 0 switches a term off (the ablations).
-
-    Paper: λ_φ = 1, λ_∇ = 60, λ_f = 150 (Sec. 2.3).
-    """
-
-    phi: float = 1.0
-    grad: float = 60.0
-    free_energy: float = 150.0
 
 
 def gradient_squared(phi: torch.Tensor) -> torch.Tensor:
@@ -58,7 +45,7 @@ def sequence_loss(
     true: torch.Tensor,
     eta: torch.Tensor,
     *,
-    weights: LossWeights = LossWeights(),
+    weights: LossWeights | None = None,
     physics: PhaseFieldModel | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Eq. 11 averaged over samples and predicted frames.
@@ -66,7 +53,7 @@ def sequence_loss(
     Args:
         predicted, true: frames [B, T, H, W] (the predicted frames only).
         eta: misfits [B] (fractions).
-        weights: term weights.
+        weights: term weights (default: the paper's).
         physics: the solver's constants for L_f (default: the paper's).
 
     Returns:
@@ -76,6 +63,7 @@ def sequence_loss(
     if predicted.shape != true.shape:
         raise ValueError(f"predicted {tuple(predicted.shape)} and true {tuple(true.shape)} differ")
     predicted, true = predicted.float(), true.float()
+    weights = weights or LossWeights()
     terms = {
         "phi": ((predicted - true) ** 2).mean(),
         "grad": ((gradient_squared(predicted) - gradient_squared(true)) ** 2).mean(),

@@ -35,15 +35,13 @@ fraction (0.006 = 0.6 %).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 import math
-from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import nn
+
+from ..presets import ModelConfig
 
 __all__ = [
     "ModelConfig",
@@ -54,66 +52,6 @@ __all__ = [
     "laplacian_symbol",
     "implicit_filter",
 ]
-
-Output = Literal["mu", "flux", "direct"]
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Architecture of the CRNN (Fig. 2).
-
-    Attributes:
-        hidden_channels: channels of each convGRU cell (paper: 24).
-        kernel_size: convGRU kernel (paper: 5).
-        n_cells: stacked convGRU cells (paper: 2).
-        output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"`` or ``"direct"``.
-        eta_scale: factor applied to η (a fraction) to form the conditioning channel.
-        implicit_damping: β of the semi-implicit output filter 1 / (1 + β λ_h²), in grid units
-            (0: none, the paper's plain Eq. 10; Mκτ/dx⁴ = 5 matches the solver's κ∇⁴ term).
-    """
-
-    hidden_channels: int = 24
-    kernel_size: int = 5
-    n_cells: int = 2
-    output: Output = "mu"
-    eta_scale: float = 100.0
-    implicit_damping: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("hidden_channels", "kernel_size", "n_cells"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an integer, got {value!r}")
-        for name in ("eta_scale", "implicit_damping"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{name} must be a number, got {value!r}")
-        if not (math.isfinite(self.eta_scale) and self.eta_scale > 0):
-            raise ValueError(f"eta_scale must be finite and > 0, got {self.eta_scale!r}")
-        if self.output not in ("mu", "flux", "direct"):
-            raise ValueError(f"output must be 'mu', 'flux' or 'direct', got {self.output!r}")
-        if self.kernel_size % 2 != 1 or self.kernel_size < 1:
-            raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
-        if self.hidden_channels < 1 or self.n_cells < 1:
-            raise ValueError(f"hidden_channels and n_cells must be positive, got {self}")
-        if not (math.isfinite(self.implicit_damping) and self.implicit_damping >= 0):
-            raise ValueError(
-                f"implicit_damping must be finite and >= 0, got {self.implicit_damping!r}"
-            )
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> ModelConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            raise ValueError(f"unknown model config fields {sorted(unknown)}")
-        return cls(**values)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
 
 
 def _circular_conv(in_ch: int, out_ch: int, kernel: int, bias: bool = True) -> nn.Conv2d:

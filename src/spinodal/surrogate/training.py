@@ -27,9 +27,8 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -42,11 +41,11 @@ from ..io.files import atomic_write
 from ..io.provenance import environment
 from ..physics.metrics import divergence_frame
 from ..physics.solver import PhaseFieldModel
-from ..presets import Preset, get_preset
+from ..presets import Preset, TrainConfig, get_preset
 from .checkpoint import load_model, save_checkpoint
 from .inference import rollout_frames
-from .losses import LossWeights, sequence_loss
-from .model import CRNN, ModelConfig
+from .losses import sequence_loss
+from .model import CRNN
 
 __all__ = [
     "TrainConfig",
@@ -63,123 +62,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run (defaults: the ``paper`` preset's recipe).
-
-    Attributes:
-        epochs: training epochs.
-        curriculum_epochs: epochs of the curriculum ramp (0: no curriculum).
-        batch_size: global batch (sequences per optimizer step, over all processes).
-        learning_rate: Adam learning rate.
-        weights: loss weights (λ_φ, λ_∇, λ_f) of Eq. 11.
-        noise_std: std of the mass-conserving noise added to input frames.
-        grad_clip: clip the global gradient norm to this value (None: no clipping). Not stated
-            in the paper; it keeps the first free rollouts of the curriculum, whose errors can
-            explode, from throwing the recurrent network into saturation.
-        augment: D4 and φ → 1 - φ augmentation.
-        model: the architecture.
-        precision: ``"float32"`` or ``"bfloat16"`` (autocast of the network; losses in float32).
-        frames: train on the first ``frames`` + 1 frames of each sequence (None: all).
-        max_sequences: use at most this many training sequences (None: all).
-        seed: root seed of every random choice.
-        init_from: checkpoint folder whose weights start the run (fine-tuning, e.g. on longer
-            rollouts); None: fresh weights from ``seed``. Its architecture must equal ``model``.
-        feedback_noise_std: std of the mass-conserving noise added to the network's own output
-            where a free rollout feeds it back (0: none).
-        stability_frames: at every epoch, roll out this many frames from the first
-            ``stability_sequences`` validation states and count those that leave the physical
-            range (:func:`spinodal.physics.metrics.has_diverged`); the kept model is the one with
-            the fewest diverged rollouts, then the lowest validation loss (0: loss only). A
-            validation on the training window alone cannot see a blow-up at 4× that window.
-        stability_sequences: validation states of that check.
-        highpass_noise_std: rms of a perturbation with wavelengths ≤ :data:`HIGHPASS_WAVELENGTH`
-            added, like the fed-back noise, to the network's own output where a free rollout
-            feeds it back, the targets staying clean: the solver annihilates such modes within
-            one τ, so the clean next frame is the right answer and the network is taught to damp
-            them (0: none).
-        preset: name of the preset the recipe came from (recorded in the card).
-        stage: name of the preset's training stage this run is (None: not a staged run).
-    """
-
-    epochs: int = 100
-    curriculum_epochs: int = 10
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    weights: LossWeights = field(default_factory=LossWeights)
-    noise_std: float = 1e-3
-    grad_clip: float | None = 1.0
-    augment: bool = True
-    model: ModelConfig = field(default_factory=ModelConfig)
-    precision: Literal["float32", "bfloat16"] = "float32"
-    frames: int | None = None
-    max_sequences: int | None = None
-    seed: int = 0
-    init_from: str | None = None
-    feedback_noise_std: float = 0.0
-    stability_frames: int = 0
-    stability_sequences: int = 16
-    highpass_noise_std: float = 0.0
-    preset: str = "custom"
-    stage: str | None = None
-
-    def __post_init__(self) -> None:
-        for name, minimum in (("epochs", 1), ("batch_size", 1), ("curriculum_epochs", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-        for name in ("frames", "max_sequences"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
-                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
-        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
-            raise ValueError(f"learning_rate must be finite and >= 0, got {self.learning_rate!r}")
-
-    @classmethod
-    def from_preset(
-        cls, preset: str | Preset, stage: str | None = None, **overrides
-    ) -> TrainConfig:
-        """The recipe of ``preset`` with one of its training stages applied (default: the
-        last, i.e. the final recipe of a staged preset), then ``overrides``. ``init_from`` of a
-        stage is left to :func:`train_preset`."""
-        preset = get_preset(preset)
-        t, frames = preset.training, None
-        applied = stage or (t.stages[-1].name if t.stages else None)
-        if applied is not None:
-            found = [s for s in t.stages if s.name == applied]
-            if not found:
-                raise KeyError(
-                    f"preset {preset.name!r} has no training stage {applied!r}; "
-                    f"choose one of {[s.name for s in t.stages]}"
-                )
-            changes = found[0].overrides()
-            frames = changes.pop("frames", None)
-            t = dataclasses.replace(t, **changes)
-        base = cls(
-            epochs=t.epochs,
-            curriculum_epochs=t.curriculum_epochs,
-            batch_size=t.batch_size,
-            learning_rate=t.learning_rate,
-            weights=LossWeights(1.0, t.lambda_grad, t.lambda_f),
-            noise_std=t.noise_std,
-            model=ModelConfig(
-                hidden_channels=t.hidden_channels,
-                kernel_size=t.kernel_size,
-                implicit_damping=t.implicit_damping,
-            ),
-            frames=frames,
-            feedback_noise_std=t.feedback_noise_std,
-            highpass_noise_std=t.highpass_noise_std,
-            stability_frames=t.stability_frames,
-            preset=preset.name,
-            stage=stage,
-        )
-        return dataclasses.replace(base, **overrides)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def curriculum_inputs(epoch: int, n_frames: int, curriculum_epochs: int) -> int:
@@ -390,7 +272,7 @@ def stage_folders(preset: str | Preset, out: str | Path) -> list[tuple[str, Path
     trained into ``out``: ``out/stages/NAME`` for all but the last, ``out`` itself for the last
     (a preset without stages: one unnamed stage in ``out``)."""
     out = Path(out)
-    stages = get_preset(preset).training.stages
+    stages = get_preset(preset).stages
     if not stages:
         return [(None, out)]
     return [(s.name, out / "stages" / s.name) for s in stages[:-1]] + [(stages[-1].name, out)]
@@ -777,7 +659,7 @@ def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
         "batch_size": [config.batch_size, recipe.batch_size],
         "loss_weights": [
             [config.weights.grad, config.weights.free_energy],
-            [recipe.lambda_grad, recipe.lambda_f],
+            [recipe.weights.grad, recipe.weights.free_energy],
         ],
         "noise_std": [config.noise_std, recipe.noise_std],
     }
