@@ -10,6 +10,7 @@ import pytest
 from spinodal import PhaseFieldModel
 from spinodal.io.datasets import (
     DatasetError,
+    dataset_statistics,
     generate_split,
     join_shards,
     open_dataset,
@@ -207,3 +208,24 @@ def test_dataset_nearest_uses_the_file_s_own_sampled_ranges(train_file):
         assert k == int(np.argmin(distance))
         v = ds.validation_indices()
         assert ds.nearest(eta=0.0, among=v) in v
+
+
+def test_dataset_statistics(tmp_path):
+    """Sequence 1 (η = 2 %) lies above Eq. 9's spinodal line at ⟨φ⟩ = 0.5 (η_s = 1.26 %):
+    stable; sequence 3 (⟨φ⟩ = 0.9) lies outside the chemical spinodal: stable too."""
+    rng = np.random.default_rng(1)
+    S, T, N = 4, 3, 16
+    phi_mean = np.array([0.5, 0.5, 0.3, 0.9])
+    eta = np.array([0.0, 0.02, 0.001, 0.0])  # 0.02 lies above the spinodal line at 0.5
+    phi = phi_mean[:, None, None, None] + 0.002 * rng.standard_normal((S, T + 1, N, N))
+    phi[0, -1] = np.where(np.arange(N) < N // 2, 0.0, 1.0)[None, :]  # sequence 0 separated
+    path = write_sequences(
+        tmp_path / "d.h5", phi, eta=eta, phi_mean=phi_mean, validation=[0, 1, 0, 1]
+    )
+    stats = dataset_statistics(path)
+    assert stats["unstable"].tolist() == [True, False, True, False]
+    assert stats["separated"].tolist() == [True, False, False, False]
+    assert stats["final_contrast"][0] == pytest.approx(1.0)
+    assert stats["validation"].tolist() == [False, True, False, True]
+    assert np.allclose(stats["measured_mean"], phi[:, 0].mean(axis=(-2, -1)))
+    assert int(stats["n_frames"]) == T and int(stats["size"]) == N

@@ -5,6 +5,7 @@ import pytest
 from scipy.ndimage import binary_fill_holes, gaussian_filter
 
 from spinodal.physics import metrics
+from spinodal.physics.metrics import mass_drift
 
 A, KAPPA = 18.0 / 5.0, 5.0  # the paper's double well and gradient coefficient
 
@@ -248,3 +249,26 @@ def test_ensemble_summary_ignores_nan():
     assert np.isnan(median).all()
     along_frames = metrics.ensemble_summary(values[:, :1].T, axis=1)
     np.testing.assert_allclose(along_frames.median, [3.0])
+
+
+def test_mass_drift_is_zero_for_conserving_and_exact_for_a_shift():
+    rng = np.random.default_rng(0)
+    frames = rng.random((3, 5, 8, 8))
+    frames -= frames.mean(axis=(-2, -1), keepdims=True) - 0.4  # every frame has mean 0.4
+    assert np.allclose(mass_drift(frames), 0.0, atol=1e-12)
+    shifted = frames.copy()
+    shifted[1, 3] += 0.02  # one frame of sequence 1 gains mass
+    shifted[2, 1:] -= 0.005  # sequence 2 loses mass from frame 1 on
+    drift = mass_drift(shifted)
+    assert drift.shape == (3,)
+    assert drift[0] == pytest.approx(0.0, abs=1e-12)
+    assert drift[1] == pytest.approx(0.02)
+    assert drift[2] == pytest.approx(0.005)
+
+
+def test_mass_drift_propagates_nan_and_rejects_single_fields():
+    frames = np.full((4, 6, 6), 0.5)
+    frames[2, 0, 0] = np.nan
+    assert np.isnan(mass_drift(frames))
+    with pytest.raises(ValueError):
+        mass_drift(np.zeros((6, 6)))

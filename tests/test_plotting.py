@@ -1,5 +1,5 @@
-"""Plotting helpers of the accuracy and long-time chapters (Secs. 3.1-3.2): offline animations,
-median/IQR bands and NN-PF-error grids."""
+"""The book's figures (spinodal.book.plotting): offline animations, median/IQR bands,
+NN-PF-error grids, mean-property panels and the small helpers every chapter draws with."""
 
 import re
 
@@ -11,12 +11,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from spinodal.book.plotting import (  # noqa: E402
+from spinodal import PhaseFieldModel
+from spinodal.book.plotting import (  # noqa: E402  # noqa: E402
     animation_html,
     offline_jshtml,
     plot_mean_properties,
     plot_median_iqr,
     plot_nn_pf_error,
+    plot_parameter_space,
+    plot_tiled,
+    plot_training_history,
 )
 
 FRAME = re.compile(r'frames\[(\d+)\] = "data:image/(?:jpeg|png);base64,')
@@ -95,22 +99,23 @@ def test_mean_properties_panels_span_the_pf_band():
     plt.close(fig)
 
 
-def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
-    from spinodal.analysis import evaluation
-
-    kwargs = {"n_frames": 3, "indices": [0, 1], "seed": 2}
-    reference = evaluation.perturbed_ensemble(tiny_test_split, 1e-3, **kwargs)
-    target = reference["mae"].copy()
-    target[0, 2:] = np.inf  # a diverged rollout: ignored by the median's frames
-    target = np.vstack([target, np.full((1, 4), np.nan)])  # NaN rows are ignored
-    search = evaluation.noise_search(target, tiny_test_split, [1e-4, 1e-3, 1e-2], **kwargs)
-    assert search["mae"].shape == search["total"].shape == (3, 2, 4)
-    np.testing.assert_array_equal(search["mae"][1], reference["mae"])
-    assert search["best"] == 1e-3 and search["distance"].argmin() == 1
-    assert search["distance"][0] > 0 and search["distance"][2] > 0
-    best, distances, curves = evaluation.match_noise_level(
-        reference["mae"], tiny_test_split, [1e-4, 1e-3], **kwargs
-    )
-    assert best == 1e-3 and distances[1e-3] == 0.0 and len(curves[1e-4]) == 4
-    with pytest.raises(ValueError, match="frames"):
-        evaluation.noise_search(target[:, :2], tiny_test_split, [1e-3], **kwargs)
+def test_plots_draw(tmp_path):
+    field = np.random.default_rng(2).random((8, 8))
+    fig = plot_tiled(field, reps=3)
+    assert fig.axes[0].images[0].get_array().shape == (24, 24)
+    plt.close(fig)
+    fig = plot_parameter_space([0.3, 0.5], [0.001, 0.004], [False, True], PhaseFieldModel())
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "training (1)" in labels and "validation (1)" in labels
+    plt.close(fig)
+    terms = {"loss": 1.0, "phi": 0.1, "grad": 0.01, "free_energy": 0.0}
+    history = [
+        {"epoch": e, "n_input": n, "train": terms, "validation": {**terms, "mae": [0.1]}}
+        for e, n in ((1, 5), (2, 3), (3, 1))
+    ]
+    fig = plot_training_history(history)
+    # L_f is zero throughout (an ablation): it is left out instead of breaking the log axis
+    labels = fig.axes[1].get_legend_handles_labels()[1]
+    assert not any("L_f" in label for label in labels)
+    assert "curriculum ramp" in fig.axes[0].get_legend_handles_labels()[1]
+    plt.close(fig)
