@@ -694,7 +694,7 @@ def _run_evaluate(args) -> None:
 def _log_summary(results: dict) -> None:
     """Median MAE and interface-length error at 100τ (or the last frame) and the last frame,
     and the phase-diagram agreement there (Secs. 3.1, 3.4)."""
-    from .analysis.evaluation import phase_diagram_from_evaluation
+    from .analysis.evaluation import phase_diagram_from_results
     from .physics.metrics import ensemble_summary
 
     mae = ensemble_summary(results["mae"]).median
@@ -707,7 +707,7 @@ def _log_summary(results: dict) -> None:
             mae[t],
             100 * error[t],
         )
-    diagram = phase_diagram_from_evaluation(results, frame=min(100, last))
+    diagram = phase_diagram_from_results(results, frame=min(100, last))
     log.info(
         "  phase diagram at frame %d: %d of %d agree %s",
         min(100, last),

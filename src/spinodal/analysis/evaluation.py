@@ -27,7 +27,7 @@ same call; the group is then written into ``OUT`` atomically (a copy of the file
 and the parts are removed. A complete group of the same identity is not recomputed.
 
 :func:`perturbed_ensemble` runs PF from the same initial states with mass-conserving noise and
-measures its MAE against the deterministic PF (Fig. 6, Fig. S5); :func:`match_noise_level`
+measures its MAE against the deterministic PF (Fig. 6, Fig. S5); :func:`noise_search`
 finds the noise whose median MAE curve is closest to the NN's (:func:`noise_search` keeps
 every run). :func:`phase_diagram` classifies
 NN and PF fields as phase separated or homogeneous and counts the agreement (Fig. 8a).
@@ -72,11 +72,11 @@ __all__ = [
     "evaluate_split",
     "evaluation_key",
     "frame_metrics",
-    "match_noise_level",
     "noise_search",
     "perturbed_ensemble",
     "phase_diagram",
     "phase_diagram_from_evaluation",
+    "phase_diagram_from_results",
     "read_evaluation",
 ]
 
@@ -551,35 +551,6 @@ def _log_distance(curve: np.ndarray, target: np.ndarray) -> float:
     return float(np.sqrt(np.mean(diff[usable] ** 2)))
 
 
-def match_noise_level(
-    target_mae,
-    dataset_path: str | Path,
-    noise_levels: Sequence[float],
-    **kwargs,
-) -> tuple[float, dict[float, float], dict[float, np.ndarray]]:
-    """The noise level whose median MAE curve is closest to ``target_mae`` (Fig. 6a, S5).
-
-    Args:
-        target_mae: a median MAE curve [T'+1] (e.g. the NN's), frame 0 first; or per-sequence
-            curves [S, T'+1], whose median is taken.
-        dataset_path, kwargs: as for :func:`perturbed_ensemble` (``n_frames`` defaults to the
-            target's length).
-        noise_levels: the standard deviations to try (the paper finds 7.5e-4).
-
-    Returns:
-        (best level, {level: RMS difference of log10 median curves over frames ≥ 1 where the
-        target is finite}, {level: median curve}); :func:`noise_search` keeps the whole runs.
-    """
-    search = noise_search(target_mae, dataset_path, noise_levels, **kwargs)
-    levels = [float(level) for level in search["noise_std"]]
-    distances = dict(zip(levels, search["distance"].tolist(), strict=True))
-    curves = {
-        level: metrics.ensemble_summary(mae).median
-        for level, mae in zip(levels, search["mae"], strict=True)
-    }
-    return float(search["best"]), distances, curves
-
-
 # --- phase diagram (Fig. 8) ------------------------------------------------------------------
 
 
@@ -655,39 +626,38 @@ def _classify(nn_contrast, pf_contrast, threshold) -> tuple[np.ndarray, ...]:
     return (nn_contrast > threshold) & ~diverged, pf_contrast > threshold, diverged
 
 
-def phase_diagram_from_evaluation(
-    path, key: str | None = None, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
+def phase_diagram_from_results(
+    results: dict, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
 ) -> PhaseDiagram:
-    """The phase diagram at ``frame`` (default 100τ) from an :func:`evaluate_split` group,
-    using its stored max - min of φ (no frames needed).
+    """The phase diagram at ``frame`` (default 100τ) from the results of an evaluation (the
+    dict :func:`read_evaluation` or :meth:`spinodal.pipeline.workspace.Workspace.evaluation`
+    returns), using its stored max - min of φ (no frames needed). A diverged NN field
+    (:func:`spinodal.physics.metrics.exceeds_physical_range` of its contrast) counts as
+    diverged, neither separated nor homogeneous."""
+    last = results["nn/contrast"].shape[1] - 1
+    if not 0 <= frame <= last:
+        raise ValueError(f"frame must be in [0, {last}] for this evaluation, got {frame}")
+    nn, pf = results["nn/contrast"][:, frame], results["pf/contrast"][:, frame]
+    classes = _classify(nn, pf, threshold)
+    return _diagram(*classes[:2], results["phi_mean"], results["eta"], threshold, classes[2])
 
-    ``path`` is the results file and ``key`` the group, or ``path`` is the dict that
-    :func:`read_evaluation` (or :meth:`spinodal.pipeline.workspace.Workspace.evaluation`) returns
-    and ``key`` is omitted. A diverged NN field
-    (:func:`spinodal.physics.metrics.exceeds_physical_range` of its contrast) counts as diverged,
-    neither separated nor homogeneous.
-    """
-    if isinstance(path, dict):
-        last = path["nn/contrast"].shape[1] - 1
-        if not 0 <= frame <= last:
-            raise ValueError(f"frame must be in [0, {last}] for this evaluation, got {frame}")
-        classes = _classify(path["nn/contrast"][:, frame], path["pf/contrast"][:, frame], threshold)
-        return _diagram(*classes[:2], path["phi_mean"], path["eta"], threshold, classes[2])
-    if key is None:
-        raise ValueError("pass the group key with a results file path")
+
+def phase_diagram_from_evaluation(
+    path: str | Path, key: str, frame: int = PHASE_DIAGRAM_FRAME, threshold: float = 0.05
+) -> PhaseDiagram:
+    """:func:`phase_diagram_from_results` of the group ``key`` of the results file ``path``
+    (:func:`evaluate_split`), reading only the contrasts and parameters."""
     with h5py.File(path, "r") as f:
         if key not in f:
             raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
         group = f[key]
-        last = group["nn/contrast"].shape[1] - 1
-        if not 0 <= frame <= last:
-            raise ValueError(f"frame must be in [0, {last}] for {key}, got {frame}")
-        classes = _classify(
-            group["nn/contrast"][:, frame], group["pf/contrast"][:, frame], threshold
-        )
-        return _diagram(
-            *classes[:2], group["phi_mean"][...], group["eta"][...], threshold, classes[2]
-        )
+        results = {
+            name: group[name][...] for name in ("nn/contrast", "pf/contrast", "phi_mean", "eta")
+        }
+    try:
+        return phase_diagram_from_results(results, frame, threshold)
+    except ValueError as error:
+        raise ValueError(f"{key}: {error}") from None
 
 
 def amplitude_sensitivity(

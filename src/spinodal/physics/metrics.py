@@ -314,7 +314,7 @@ def is_phase_separated(phi, threshold: float = 0.05) -> np.ndarray:
     """True where max φ - min φ exceeds ``threshold`` (Sec. 3.4: 0.05), [...] bool. A diverged
     field (:func:`has_diverged`, including one with NaN) is not counted as separated; it is
     not homogeneous either, so ask :func:`has_diverged` first: the phase diagram
-    (:func:`spinodal.analysis.evaluation.phase_diagram_from_evaluation`) gives it its own class."""
+    (:func:`spinodal.analysis.evaluation.phase_diagram_from_results`) gives it its own class."""
     return (contrast(phi) > threshold) & ~has_diverged(phi)
 
 
