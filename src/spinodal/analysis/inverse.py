@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import logging
 import math
 import time
@@ -74,8 +73,8 @@ import torch
 from scipy.optimize import minimize_scalar
 
 from .._version import __version__
-from ..io.datasets import open_dataset
-from ..io.files import atomic_output, open_hdf5
+from ..io.datasets import read_frames
+from ..io.files import atomic_output
 from ..physics.metrics import is_phase_separated
 from ..physics.solver import PhaseFieldModel
 from ..surrogate.inference import model_on, rollout_frames
@@ -88,8 +87,6 @@ __all__ = [
     "misfit_loss",
     "wiener_filter",
     "add_observation_noise",
-    "Observations",
-    "read_observations",
     "infer_dataset",
     "write_results",
 ]
@@ -610,87 +607,6 @@ def infer_misfit(
 # --- datasets and files ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Observations:
-    """Frames read from a file for :func:`infer_misfit`.
-
-    Attributes:
-        frames: [S, K+1, H, W] float32. times: [K+1] (τ). index: sequence numbers [S].
-        eta: the true misfits [S] (NaN where the file does not say). phi_mean: ⟨φ⟩ [S].
-        model: the solver constants the file was made with.
-    """
-
-    frames: np.ndarray
-    times: np.ndarray
-    index: np.ndarray
-    eta: np.ndarray
-    phi_mean: np.ndarray
-    model: PhaseFieldModel
-
-
-def read_observations(
-    path: str | Path, frames: Sequence[int] | None = None, sequences: Sequence[int] | None = None
-) -> Observations:
-    """Observed frames from a dataset file (:mod:`spinodal.io.datasets`) or a ``spinodal
-    simulate`` trajectory (one sequence, ``phi`` [T+1, N, N] with an ``eta`` attribute).
-
-    Args:
-        path: the HDF5 file.
-        frames: frame numbers to observe (times in τ, since frames are τ apart); default all.
-        sequences: sequence numbers (dataset files only); default all.
-    """
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist")
-    with open_hdf5(path) as f:
-        is_dataset = "schema" in f.attrs
-        if not is_dataset:
-            if "phi" not in f or f["phi"].ndim != 3:
-                raise ValueError(
-                    f"{path} is neither a spinodal dataset nor a trajectory with phi [T+1, N, N]"
-                )
-            total = f["phi"].shape[0] - 1
-            wanted = _frame_list(frames, total, path)
-            data = f["phi"][: wanted[-1] + 1][wanted][None]
-            eta = np.array([float(f.attrs.get("eta", np.nan))])
-            model_json = f.attrs.get("model")
-            model = PhaseFieldModel.from_dict(json.loads(model_json)) if model_json else None
-            index = np.array([0])
-    if not is_dataset:
-        if sequences is not None and list(sequences) != [0]:
-            raise ValueError(f"{path} holds one trajectory: only sequence 0 exists")
-        return Observations(
-            data.astype(np.float32),
-            np.asarray(wanted, dtype=np.float64),
-            index,
-            eta,
-            data[:, 0].mean(axis=(-2, -1), dtype=np.float64),
-            model or PhaseFieldModel(),
-        )
-    with open_dataset(path) as ds:
-        wanted = _frame_list(frames, ds.n_frames, path)
-        index = np.arange(len(ds)) if sequences is None else np.asarray(sequences, dtype=int)
-        if len(index) == 0 or index.min() < 0 or index.max() >= len(ds):
-            raise ValueError(f"sequences must be in [0, {len(ds) - 1}], got {index.tolist()}")
-        data = ds.read(index, slice(0, wanted[-1] + 1))[:, wanted]
-        return Observations(
-            data,
-            np.asarray(wanted, dtype=np.float64),
-            index,
-            ds.eta[index].astype(np.float64),
-            ds.phi_mean[index].astype(np.float64),
-            ds.model,
-        )
-
-
-def _frame_list(frames, total: int, path: Path) -> list[int]:
-    wanted = list(range(total + 1)) if frames is None else [int(f) for f in frames]
-    if not wanted or min(wanted) < 0 or max(wanted) > total:
-        raise ValueError(f"frames must be in [0, {total}] for {path}, got {wanted}")
-    return wanted
-
-
 def infer_dataset(
     path: str | Path,
     *,
@@ -705,7 +621,7 @@ def infer_dataset(
     """Infer η for sequences of a file, optionally with synthetic observation noise.
 
     Args:
-        path, frames, sequences: what to observe (:func:`read_observations`).
+        path, frames, sequences: what to observe (:func:`spinodal.io.datasets.read_frames`).
         method, net: the forward model (:func:`infer_misfit`).
         noise: σ of white Gaussian noise added to every observed frame (a noisy micrograph,
             drawn from ``np.random.default_rng(seed)``); the inference is told σ.
@@ -715,8 +631,8 @@ def infer_dataset(
         :meth:`MisfitEstimate.to_dict` plus ``index``, ``eta_true`` and ``phi_mean`` [S] and
         ``noise`` (0-d): a table of results, one row per sequence.
     """
-    observed = read_observations(path, frames, sequences)
-    data = observed.frames
+    observed = read_frames(path, frames, sequences)
+    data = observed.phi
     if noise:
         data = add_observation_noise(data, noise, np.random.default_rng(seed))
     estimate = infer_misfit(

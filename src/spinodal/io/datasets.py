@@ -45,7 +45,7 @@ from ..devices import resolve_device
 from ..physics.initial import draw_sequence
 from ..physics.solver import PhaseFieldModel
 from ..presets import Preset, SplitSpec, get_preset
-from .files import ResumableParts, atomic_output, check_room, exclusive, prepare_output
+from .files import ResumableParts, atomic_output, check_room, exclusive, open_hdf5, prepare_output
 
 __all__ = [
     "SCHEMA",
@@ -60,6 +60,8 @@ __all__ = [
     "write_sequences",
     "write_trajectory",
     "dataset_statistics",
+    "Frames",
+    "read_frames",
     "nearest_sequence",
     "sampled_widths",
 ]
@@ -735,3 +737,88 @@ def nearest_sequence(
     if len(candidates) == 0:
         raise ValueError("nearest_sequence has no candidate sequence")
     return int(candidates[np.argmin(distance[candidates])])
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Frames of some sequences of a file (:func:`read_frames`).
+
+    Attributes:
+        phi: [S, K, H, W] float32, the frames ``times`` of each sequence.
+        times: [K] frame numbers, i.e. times in τ (frames are τ apart).
+        index: [S] sequence numbers in the file.
+        eta: [S] the misfits (NaN where the file does not say).
+        phi_mean: [S] the mean compositions ⟨φ⟩.
+        model: the solver constants the file was made with.
+        trajectory: the file is one ``spinodal simulate`` trajectory, not a dataset.
+    """
+
+    phi: np.ndarray
+    times: np.ndarray
+    index: np.ndarray
+    eta: np.ndarray
+    phi_mean: np.ndarray
+    model: PhaseFieldModel
+    trajectory: bool
+
+
+def read_frames(
+    path: str | Path, frames: Sequence[int] | None = None, sequences: Sequence[int] | None = None
+) -> Frames:
+    """Frames of a dataset file (this module's schema) or of a ``spinodal simulate``
+    trajectory (one sequence, ``phi`` [T+1, N, N] with ``eta`` and ``model`` attributes).
+
+    Args:
+        path: the HDF5 file.
+        frames: frame numbers to read (times in τ); default all.
+        sequences: sequence numbers (dataset files only); default all.
+
+    Raises:
+        FileNotFoundError, ValueError: a missing or unreadable file, a file of neither kind,
+            frames or sequences out of range.
+    """
+    path = Path(path)
+    with open_hdf5(path) as f:
+        trajectory = "schema" not in f.attrs
+        if trajectory:
+            if "phi" not in f or f["phi"].ndim != 3:
+                raise ValueError(
+                    f"{path} is neither a spinodal dataset nor a trajectory with phi [T+1, N, N]"
+                )
+            if sequences is not None and list(sequences) != [0]:
+                raise ValueError(f"{path} holds one trajectory: only sequence 0 exists")
+            wanted = _frame_list(frames, f["phi"].shape[0] - 1, path)
+            phi = f["phi"][: wanted[-1] + 1][wanted][None].astype(np.float32)
+            eta = np.array([float(f.attrs.get("eta", np.nan))])
+            model_json = f.attrs.get("model")
+            model = PhaseFieldModel.from_dict(json.loads(model_json)) if model_json else None
+            return Frames(
+                phi,
+                np.asarray(wanted, dtype=np.float64),
+                np.array([0]),
+                eta,
+                phi[:, 0].mean(axis=(-2, -1), dtype=np.float64),
+                model or PhaseFieldModel(),
+                True,
+            )
+    with open_dataset(path) as ds:
+        wanted = _frame_list(frames, ds.n_frames, path)
+        index = np.arange(len(ds)) if sequences is None else np.asarray(sequences, dtype=int)
+        if len(index) == 0 or index.min() < 0 or index.max() >= len(ds):
+            raise ValueError(f"sequences must be in [0, {len(ds) - 1}], got {index.tolist()}")
+        return Frames(
+            ds.read(index, slice(0, wanted[-1] + 1))[:, wanted],
+            np.asarray(wanted, dtype=np.float64),
+            index,
+            ds.eta[index].astype(np.float64),
+            ds.phi_mean[index].astype(np.float64),
+            ds.model,
+            False,
+        )
+
+
+def _frame_list(frames, total: int, path: Path) -> list[int]:
+    wanted = list(range(total + 1)) if frames is None else [int(f) for f in frames]
+    if not wanted or min(wanted) < 0 or max(wanted) > total:
+        raise ValueError(f"frames must be in [0, {total}] for {path}, got {wanted}")
+    return wanted

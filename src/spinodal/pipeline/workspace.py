@@ -123,16 +123,9 @@ class Workspace:
             return self.shipped_model
         recipe = {"training": self.preset.training, "stages": self.preset.stages}
         out = self.dir / "models" / f"crnn-{stable_hash(_to_jsonable(recipe))[:8]}"
-        if not stage_complete(out, TrainConfig.from_preset(self.preset).epochs):
-            train_preset(
-                self.preset,
-                self.dataset("train"),
-                out,
-                device=str(self.device),
-                resume=True,
-                progress=self.progress,
-            )
-        return out
+        return self._trained(
+            out, TrainConfig.from_preset(self.preset).epochs, train_preset, self.preset
+        )
 
     def model(self) -> CRNN:
         """The CRNN of :meth:`model_path`, loaded on this workspace's device."""
@@ -212,9 +205,15 @@ class Workspace:
         the whole recipe, so a changed preset never reuses a model trained with the old one."""
         config = self.preset.ablation(variant)
         out = self.dir / "models" / f"ablation-{variant}-{stable_hash(config.to_dict())[:8]}"
-        if not stage_complete(out, config.epochs):
-            train(
-                config,
+        return self._trained(out, config.epochs, train, config)
+
+    def _trained(self, out: Path, epochs: int, trainer: Callable, recipe) -> Path:
+        """``out`` once it holds a finished run of ``epochs`` epochs; trained (or resumed)
+        first by ``trainer(recipe, train split, out, ...)``: ``train_preset`` with a preset,
+        ``train`` with a :class:`~spinodal.presets.TrainConfig`."""
+        if not stage_complete(out, epochs):
+            trainer(
+                recipe,
                 self.dataset("train"),
                 out,
                 device=str(self.device),

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from .._version import __version__
-from ..io.datasets import open_dataset
-from ..io.files import atomic_output, check_room, open_hdf5, prepare_output
+from ..io.datasets import read_frames
+from ..io.files import atomic_output, check_room, prepare_output
 from ..physics.fields import as_field_batch, as_parameter, check_misfit, read_npy
 from ..physics.metrics import PHYSICAL_RANGE, has_diverged
 from .checkpoint import load_model, training_range
@@ -200,17 +200,9 @@ def _read_init(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         return read_npy(path), None
     if path.suffix not in (".h5", ".hdf5"):
         raise ValueError(f"--init must be a .npy or .h5 file, got {path}")
-    with open_hdf5(path) as f:
-        is_dataset = "schema" in f.attrs
-        if not is_dataset:
-            if "phi" not in f or f["phi"].ndim != 3:
-                raise ValueError(
-                    f"{path} is neither a spinodal dataset nor a trajectory with phi [T+1, N, N]"
-                )
-            eta = f.attrs.get("eta")
-            return f["phi"][0], None if eta is None else np.atleast_1d(eta).astype(float)
-    with open_dataset(path) as ds:
-        return ds.read(np.arange(len(ds)), 0), ds.eta.astype(float)
+    read = read_frames(path, frames=[0])
+    eta = None if np.isnan(read.eta).all() else read.eta
+    return (read.phi[0, 0] if read.trajectory else read.phi[:, 0]), eta
 
 
 def predict_to_file(
