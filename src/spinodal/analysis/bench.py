@@ -14,6 +14,7 @@ bfloat16 autocast, ``torch.compile``), interleaved, at 64² and 128² on 1 and 2
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import statistics
@@ -26,7 +27,10 @@ import torch
 from ..devices import resolve_device
 from ..paper import SPEEDUP, SPEEDUP_BY_SIZE, SPEEDUP_HARDWARE, SPEEDUP_SAME_DEVICE
 from ..physics.solver import PhaseFieldModel, Stepper
-from ..presets import get_preset
+from ..presets import ModelConfig, get_preset
+from ..surrogate.inference import model_on
+from ..surrogate.losses import sequence_loss
+from ..surrogate.model import CRNN
 
 __all__ = [
     "SolverTiming",
@@ -230,8 +234,6 @@ def bench_model(
             CRNN on a GPU against the solver on a CPU).
         repeats, seconds_per_sample: medians of ``repeats`` samples of about this duration.
     """
-    from ..surrogate.inference import model_on
-    from ..surrogate.model import CRNN
 
     device = resolve_device(device)
     solver_device = torch.device(solver_device) if solver_device is not None else device
@@ -364,10 +366,6 @@ def bench_train(
     A step is a free rollout of ``frames`` frames from φ_0 for ``batch`` sequences, the loss
     of Eq. 11 and its backward pass, as in :func:`spinodal.surrogate.training.train`.
     """
-    import copy
-
-    from ..presets import ModelConfig
-    from ..surrogate.model import CRNN
 
     unknown = set(variants) - set(TRAIN_VARIANTS)
     if unknown:
@@ -408,7 +406,6 @@ def bench_train(
 
 def _train_step(net, phi: torch.Tensor, eta: torch.Tensor, bfloat16: bool) -> None:
     """Free rollout over the frames of ``phi`` [B, T+1, H, W], Eq. 11, backward."""
-    from ..surrogate.losses import sequence_loss
 
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
         predicted = net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1)

@@ -34,6 +34,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..io.provenance import environment
+from ..pipeline.workspace import Workspace
+from ..presets import PRESETS, SPLIT_NAMES, get_preset
+from ..surrogate.checkpoint import CARD_FILE
+
 __all__ = [
     "BOOK_DIR",
     "BookError",
@@ -152,7 +157,6 @@ def _model_dir(parameters: dict) -> Path | None:
     """The model folder a chapter will use: the given one, else the preset's shipped one."""
     if parameters.get("model"):
         return Path(parameters["model"])
-    from ..pipeline.workspace import Workspace
 
     shipped = Workspace(parameters["preset"]).shipped_model
     return shipped if shipped.is_dir() else None
@@ -293,8 +297,6 @@ def execute_chapter(
     import nbformat
     import papermill
 
-    from ..io.provenance import environment
-
     root = Path(root) if root is not None else repository_root()
     book = root / BOOK_DIR
     source_path = book / f"{name}.md"
@@ -351,7 +353,7 @@ def execute_chapter(
 
 
 def _failure_message(name: str, error: Exception, failed: Path) -> str:
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # the book's optional tools
 
     if isinstance(error, PapermillExecutionError):
         first_line = next((line for line in error.source.splitlines() if line.strip()), "")
@@ -367,7 +369,6 @@ def _failure_message(name: str, error: Exception, failed: Path) -> str:
 
 def timings_path(preset: str, root: str | Path | None = None) -> Path:
     """``WORKSPACE/book-timings.json`` of ``preset`` (data ``root`` as in ``Workspace``)."""
-    from ..pipeline.workspace import Workspace
 
     return Workspace(preset, root).dir / TIMINGS_FILE
 
@@ -431,7 +432,6 @@ def build_book(
         BookError: a missing chapter, a failed chapter (all chapters are attempted first and
             every failure is named) or a failed HTML build.
     """
-    from ..presets import get_preset
 
     get_preset(preset)  # KeyError naming the presets
     root = Path(root) if root is not None else find_root()
@@ -530,7 +530,6 @@ def build_html(root: str | Path | None = None) -> None:
 
 def presets_table() -> str:
     """A Markdown table of every preset's splits: sequences × frames, domain side."""
-    from ..presets import PRESETS, SPLIT_NAMES
 
     header = "| split | " + " | ".join(f"`{name}`" for name in PRESETS) + " |"
     lines = [header, "|---|" + "---|" * len(PRESETS)]
@@ -572,14 +571,12 @@ def _recipe_text(preset) -> str:
 def preset_work(preset) -> float:
     """Phase-field work of a preset's datasets: Σ over splits of sequences × frames × N²
     (pixel-frames; the solver's cost grows with it, times log N for the FFTs)."""
-    from ..presets import get_preset
 
     return float(sum(s.n_sequences * s.n_frames * s.size**2 for s in get_preset(preset).splits))
 
 
 def describe_model(workspace) -> str:
     """Which CRNN a :class:`~spinodal.pipeline.workspace.Workspace` uses, without training one."""
-    from ..surrogate.checkpoint import CARD_FILE
 
     if workspace._model is not None:
         return f"the model `{workspace._model}`"

@@ -41,8 +41,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .._version import __version__
 from ..devices import resolve_device
 from ..physics.initial import draw_sequence
+from ..physics.metrics import contrast
 from ..physics.solver import PhaseFieldModel
 from ..presets import Preset, SplitSpec, get_preset
 from .files import ResumableParts, atomic_output, check_room, exclusive, open_hdf5, prepare_output
@@ -84,7 +86,6 @@ class DatasetError(ValueError):
 
 
 def _version() -> str:
-    from .._version import __version__
 
     return __version__
 
@@ -655,7 +656,6 @@ def dataset_statistics(path: str | Path, *, threshold: float = 0.05) -> dict[str
         (η below the spinodal misfit η_s(⟨φ⟩) of Eq. 9: the homogeneous state is linearly
         unstable, so decomposition is expected); and ``n_frames``, ``size`` (0-d).
     """
-    from ..physics.metrics import contrast
 
     with open_dataset(path) as ds:
         everything = np.arange(len(ds))
