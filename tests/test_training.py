@@ -14,6 +14,7 @@ from spinodal.io.datasets import write_sequences
 from spinodal.physics.initial import initial_state
 from spinodal.presets import ModelConfig, TrainConfig
 from spinodal.surrogate.checkpoint import load_model
+from spinodal.surrogate.model import CRNN
 from spinodal.surrogate.training import augment, curriculum_inputs, inject_noise, train
 
 
@@ -267,3 +268,36 @@ def test_high_pass_noise_is_grid_scale_and_the_solver_annihilates_it():
     clean = pf.evolve(states, eta, 1, dtype="float64")[:, -1]
     perturbed = pf.evolve(states + delta, eta, 1, dtype="float64")[:, -1]
     assert np.abs(perturbed - clean).max() < 1e-3  # from 1e-2 rms (about 4e-2 peak)
+
+
+def test_pushforward_frames_carry_no_gradient_and_change_no_prediction():
+    """grad_from=k: the first k predictions are the same numbers, without gradient; the loss
+    of the later ones still reaches every weight through the detached rollout."""
+    torch.manual_seed(0)
+    net = CRNN(ModelConfig(hidden_channels=4, kernel_size=3))
+    phi = 0.5 + 0.05 * torch.randn(2, 7, 16, 16)
+    eta = torch.tensor([0.003, 0.009])
+    plain = net(phi, eta, n_frames=6)
+    pushed = net(phi, eta, n_frames=6, grad_from=4)
+    torch.testing.assert_close(pushed, plain, rtol=0, atol=0)
+    weights = list(net.parameters())  # the sum of φ is the conserved mass: square it
+    early = torch.autograd.grad((plain[:, :4] ** 2).sum(), weights, allow_unused=True)
+    assert any(g is not None and g.abs().sum() > 0 for g in early)
+    frozen = torch.autograd.grad(
+        (pushed[:, :4] ** 2).sum(), weights, allow_unused=True, retain_graph=True
+    )
+    assert all(g is None or not g.any() for g in frozen)
+    late = torch.autograd.grad((pushed[:, 4:] ** 2).sum(), weights, allow_unused=True)
+    assert all(g is not None and g.abs().sum() > 0 for g in late)
+
+
+def test_pushforward_trains_and_refuses_to_leave_no_frame(small_data, tmp_path):
+    history = train(
+        _config(pushforward_frames=2, curriculum_epochs=0),
+        small_data,
+        tmp_path / "a",
+        progress=False,
+    )
+    assert len(history) == 3 and np.isfinite(history[-1]["train"]["loss"])
+    with pytest.raises(ValueError, match="leaves no frame with gradient"):
+        train(_config(pushforward_frames=99), small_data, tmp_path / "b", progress=False)

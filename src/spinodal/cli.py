@@ -382,7 +382,7 @@ def _add_bench(sub) -> None:
         "--variants",
         nargs="+",
         default=None,
-        help="subset of float32 channels_last bfloat16 compile (default: all)",
+        help="subset of float32 channels_last bfloat16 compile pushforward (default: all)",
     )
     t.add_argument("--batch", type=_positive, default=4, help="sequences per step (default 4)")
     t.add_argument("--frames", type=_positive, default=10, help="frames per sequence (default 10)")

@@ -257,6 +257,11 @@ class TrainConfig:
             feeds it back, the targets staying clean: the solver annihilates such modes within
             one τ, so the clean next frame is the right answer and the network is taught to damp
             them (0: none).
+        pushforward_frames: the first this many predicted frames of each training sequence are
+            rolled out without gradient (the pushforward trick of Brandstetter, Worrall &
+            Welling 2022): the loss still counts them, but the network learns only from the
+            later frames, made from its own outputs, at the price of a forward pass for the
+            first ones (0: every frame carries gradient).
         preset: name of the preset the recipe came from (recorded in the card).
         stage: name of the preset's training stage this run is (None: not a staged run).
     """
@@ -279,11 +284,17 @@ class TrainConfig:
     stability_frames: int = 0
     stability_sequences: int = 16
     highpass_noise_std: float = 0.0
+    pushforward_frames: int = 0
     preset: str = "custom"
     stage: str | None = None
 
     def __post_init__(self) -> None:
-        for name, minimum in (("epochs", 1), ("batch_size", 1), ("curriculum_epochs", 0)):
+        for name, minimum in (
+            ("epochs", 1),
+            ("batch_size", 1),
+            ("curriculum_epochs", 0),
+            ("pushforward_frames", 0),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")

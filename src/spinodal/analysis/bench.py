@@ -324,7 +324,7 @@ def arithmetic_ratio(n_parameters: int, size: int, steps_per_frame: int = 100) -
     return crnn / solver
 
 
-TRAIN_VARIANTS = ("float32", "channels_last", "bfloat16", "compile")
+TRAIN_VARIANTS = ("float32", "channels_last", "bfloat16", "compile", "pushforward")
 """Ways to run a training step that ``spinodal bench train`` compares (see :func:`bench_train`)."""
 
 
@@ -361,7 +361,9 @@ def bench_train(
     Variants: ``float32`` (eager, the default), ``channels_last`` (NHWC weights and
     activations; not bitwise reproducible with 2+ threads on this CPU, which breaks the
     training's resume guarantee), ``bfloat16`` (autocast of the network, losses in float32) and
-    ``compile`` (``torch.compile`` of :meth:`CRNN.step`; compiled once, before timing).
+    ``compile`` (``torch.compile`` of :meth:`CRNN.step`; compiled once, before timing) and
+    ``pushforward`` (the first half of the frames rolled out without gradient, the training
+    recipe's ``pushforward_frames``: the same frames, a shorter backward pass).
 
     A step is a free rollout of ``frames`` frames from φ_0 for ``batch`` sequences, the loss
     of Eq. 11 and its backward pass, as in :func:`spinodal.surrogate.training.train`.
@@ -388,7 +390,14 @@ def bench_train(
             for count in threads:
                 torch.set_num_threads(count)
                 calls = [
-                    functools.partial(_train_step, nets[n], phi, eta, n == "bfloat16")
+                    functools.partial(
+                        _train_step,
+                        nets[n],
+                        phi,
+                        eta,
+                        n == "bfloat16",
+                        frames // 2 if n == "pushforward" else 0,
+                    )
                     for n in variants
                 ]
                 calls += [functools.partial(_forward, nets[n], phi, eta) for n in variants]
@@ -404,11 +413,14 @@ def bench_train(
     return results
 
 
-def _train_step(net, phi: torch.Tensor, eta: torch.Tensor, bfloat16: bool) -> None:
-    """Free rollout over the frames of ``phi`` [B, T+1, H, W], Eq. 11, backward."""
+def _train_step(
+    net, phi: torch.Tensor, eta: torch.Tensor, bfloat16: bool, grad_from: int = 0
+) -> None:
+    """Free rollout over the frames of ``phi`` [B, T+1, H, W], Eq. 11, backward (through the
+    frames from ``grad_from`` on)."""
 
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-        predicted = net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1)
+        predicted = net(phi[:, :1], eta, n_input=1, n_frames=phi.shape[1] - 1, grad_from=grad_from)
     loss, _ = sequence_loss(predicted, phi[:, 1:], eta)
     loss.backward()
 

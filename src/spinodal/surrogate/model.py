@@ -186,6 +186,7 @@ class CRNN(nn.Module):
         n_input: int = 1,
         n_frames: int | None = None,
         feedback_noise: torch.Tensor | None = None,
+        grad_from: int = 0,
     ) -> torch.Tensor:
         """Predict a sequence with ``n_input`` true frames of warm-up (teacher forcing).
 
@@ -200,6 +201,10 @@ class CRNN(nn.Module):
                 own output where it is fed back as the next input (training only, as in the
                 authors' CRANE code; make them mean-free to keep the mass). The returned
                 predictions are the unperturbed outputs.
+            grad_from: the first ``grad_from`` predictions are computed without gradient, so
+                that training learns only from the later ones, made from the network's own
+                earlier outputs (the pushforward trick of Brandstetter, Worrall & Welling 2022;
+                0: every prediction carries gradient).
 
         Returns:
             predictions of frames n_input, ..., n_frames: [B, n_frames + 1 - n_input, H, W].
@@ -221,7 +226,8 @@ class CRNN(nn.Module):
                 current = phi[:, t]
             elif feedback_noise is not None:
                 current = current + feedback_noise[:, t - n_input]
-            current, hidden = self.step(current, hidden, eta)
+            with torch.set_grad_enabled(torch.is_grad_enabled() and t + 1 - n_input >= grad_from):
+                current, hidden = self.step(current, hidden, eta)
             if t + 1 >= n_input:
                 predictions.append(current)
         return torch.stack(predictions, dim=1)

@@ -362,6 +362,11 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
     out, device, world, state_path = run.out, run.device, run.world, run.state_path
     resume, progress, compile = run.resume, run.progress, run.compile
     T = train_set.n_frames
+    if config.pushforward_frames >= T:
+        raise ValueError(
+            f"pushforward_frames = {config.pushforward_frames} leaves no frame with gradient "
+            f"in sequences of {T} frames"
+        )
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
         model = CRNN(config.model).to(device)
@@ -438,7 +443,14 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             with torch.autocast(
                 device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
             ):
-                predicted = net(inputs, eta, n_input=n_input, n_frames=T, feedback_noise=feedback)
+                predicted = net(
+                    inputs,
+                    eta,
+                    n_input=n_input,
+                    n_frames=T,
+                    feedback_noise=feedback,
+                    grad_from=config.pushforward_frames,
+                )
             loss, terms = sequence_loss(
                 predicted, phi[:, n_input:], eta, weights=config.weights, physics=physics
             )
