@@ -15,10 +15,12 @@ from spinodal import PhaseFieldModel
 from spinodal.book.plotting import (  # noqa: E402  # noqa: E402
     animation_html,
     offline_jshtml,
+    plot_error_scatter,
     plot_mean_properties,
     plot_median_iqr,
     plot_nn_pf_error,
     plot_parameter_space,
+    plot_perlin_states,
     plot_tiled,
     plot_training_history,
 )
@@ -118,4 +120,62 @@ def test_plots_draw(tmp_path):
     labels = fig.axes[1].get_legend_handles_labels()[1]
     assert not any("L_f" in label for label in labels)
     assert "curriculum ramp" in fig.axes[0].get_legend_handles_labels()[1]
+    plt.close(fig)
+
+
+def _history(n_epochs: int, ramp: int = 0) -> list[dict]:
+    terms = {"loss": 1.0, "phi": 0.1, "grad": 0.01, "free_energy": 0.001}
+    return [
+        {"epoch": e, "n_input": 3 if e <= ramp else 1, "train": terms, "validation": terms}
+        for e in range(1, n_epochs + 1)
+    ]
+
+
+@pytest.mark.parametrize("lengths", [(12, 9, 8, 8), (1, 1, 30)])
+def test_training_stages_are_named_above_the_axes_not_over_the_curves(lengths):
+    names = [f"{k}-stage{n}" for k, n in enumerate(lengths, start=1)]
+    stages = [
+        (name, _history(n, ramp=2 if k == 0 else 0))
+        for k, (name, n) in enumerate(zip(names, lengths, strict=True))
+    ]
+    fig = plot_training_history(None, stages=stages)
+    for ax in fig.axes[:2]:
+        assert not [t for t in ax.texts if t.get_text().strip() in names]  # none over the data
+        top = [child for child in ax.child_axes]
+        labels = [t.get_text().strip() for t in top[0].get_xticklabels()]
+        assert labels == names
+        ticks = top[0].get_xticks()
+        starts = np.cumsum([0, *lengths[:-1]]) + 1
+        assert np.all((ticks >= starts - 0.5) & (ticks <= starts + np.array(lengths) - 0.5))
+    if min(lengths) == 1:  # narrow stages: neighbouring names on two lines
+        raw = [t.get_text() for t in fig.axes[0].child_axes[0].get_xticklabels()]
+        assert any(r.endswith("\n") for r in raw) and not all(r.endswith("\n") for r in raw)
+    plt.close(fig)
+
+
+def test_perlin_states_are_at_most_three_a_row_with_a_colour_bar():
+    states = _frames(4, size=16)
+    fig = plot_perlin_states(states, [f"state {k}" for k in range(4)], tiled=1)
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 5  # four states and the tiling
+    rows = {}
+    for ax in images:
+        rows.setdefault(round(ax.get_position().y1, 2), []).append(ax)
+    assert max(len(row) for row in rows.values()) <= 3
+    assert any(ax.get_ylabel() == "φ" for ax in fig.axes if not ax.images)  # the colour bar
+    tiled = next(ax for ax in images if ax.images[0].get_array().shape == (32, 32))
+    assert np.array_equal(tiled.images[0].get_array(), np.tile(states[1], (2, 2)))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="tiled"):
+        plot_perlin_states(states, ["a"] * 4, tiled=4)
+
+
+def test_error_scatter_puts_diverged_rollouts_apart():
+    phi, eta = np.array([0.3, 0.5, 0.7]), np.array([0.002, 0.004, 0.011])
+    fig = plot_error_scatter(phi, eta, [0.01, 1e9, 0.1], [False, True, False], PhaseFieldModel(), 7)
+    ax = fig.axes[0]
+    colored, crosses = ax.collections[-2], ax.collections[-1]
+    assert len(colored.get_offsets()) == 2 and len(crosses.get_offsets()) == 1
+    assert np.allclose(crosses.get_offsets()[0], [0.5, 0.4])
+    assert "diverged by 7τ (1)" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close(fig)

@@ -209,3 +209,65 @@ def test_mean_properties_table_follows_the_band_and_the_divergence():
     )
     assert lines[2] == "| a | ⟨f⟩ | 5τ | 0 % | 0 % |"
     assert lines[3] == "| b | ⟨f⟩ | 1τ (then half have diverged) | 0 % | diverged (2/4) |"
+
+
+def test_region_errors_speak_only_where_the_medians_are_numbers():
+    times = np.arange(4)
+    errors = np.array([[0, 0.1, 0.2, 0.4], [0, 0.1, 0.2, 0.4], [0, 0.01, 0.02, 0.04]])
+    inside = np.array([True, True, False])
+    clean = np.zeros_like(errors, dtype=bool)
+    r = reporting.region_errors(errors, clean, times, inside, 2)
+    assert (r.inside, r.outside) == ("0.2", "0.02")
+    assert r.sentence.startswith("The error is made where domains form")
+    gone = clean.copy()
+    gone[2, 1:] = True  # the only sequence outside diverges at 1τ
+    r = reporting.region_errors(errors, gone, times, inside, 2)
+    assert r.outside.startswith("diverged (1/1 by 2τ)")
+    assert r.sentence.startswith("0 rollouts inside and 1 outside")
+    assert r.sentence.endswith("ranked above every error.)")
+
+
+def test_noise_match_statistics_and_table():
+    rng = np.random.default_rng(0)
+    nn_mae = rng.random((4, 6)) * 0.1
+    total = 1 + rng.random((4, 6)) * 0.01
+    search = {
+        "noise_std": np.array([1e-4, 1e-3]),
+        "distance": np.array([0.5, 0.1]),
+        "mae": np.stack([nn_mae, nn_mae * 2]),
+        "total": np.stack([total, total * 1.1]),
+    }
+    clean = np.zeros((4, 6), bool)
+    m = reporting.noise_match(nn_mae, total, total, search, clean)
+    assert m.best_index == 1 and "largest" in m.where
+    assert m.iqr_ratio == pytest.approx(2.0)
+    assert m.f_gap_nn == pytest.approx(0.0) and m.f_gap_noisy == pytest.approx(10.0)
+    assert m.f_gap_nn_text == "0 %"
+    gone = clean.copy()
+    gone[:2, 3:] = True  # half have diverged by the end: no ⟨f⟩ gap
+    assert reporting.noise_match(nn_mae, total, total, search, gone).f_gap_nn_text.startswith(
+        "nothing"
+    )
+    table = reporting.noise_levels_table(search).splitlines()
+    assert len(table) == 4 and table[2].startswith("| 0.0001 | 0.500 |")
+
+
+def test_arithmetic_note_is_checked_against_the_measured_times():
+    from spinodal.analysis.bench import ModelTiming, arithmetic_ratio
+
+    single = [ModelTiming(32, 1, frame=2e-3, solver_step=1e-5)]  # solver τ 1 ms: 2× slower
+    text = reporting.arithmetic_note(single, 138_360, "3–4×")
+    counted = arithmetic_ratio(138_360, 32)
+    assert f"{counted:.0f}× at 32²" in text and "2× at 32² the solver's time" in text
+    assert f"{counted / 2:.2g}× at 32² the solver's operations per second" in text
+    assert "faster than the solver" in text
+
+
+def test_timing_tables_note_pairs_the_sizes():
+    from spinodal.analysis.bench import ModelTiming, SolverTiming
+
+    single = [ModelTiming(32, 1, frame=2e-3, solver_step=1e-5)]
+    solver = [SolverTiming(32, 8, step=8e-5, fft_pair=4e-5), SolverTiming(64, 8, 1e-4, 5e-5)]
+    text = reporting.timing_tables_note(single, solver)
+    assert "0.01 ms (runs, one field) against 0.01 ms (single steps of 8 fields" in text
+    assert "64²" not in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
 from ..paper import SPEEDUP_BY_SIZE, SPEEDUP_SAME_DEVICE
@@ -22,7 +23,9 @@ __all__ = [
     "plot_pfhub",
     "plot_frames",
     "plot_tiled",
+    "plot_perlin_states",
     "plot_parameter_space",
+    "plot_error_scatter",
     "plot_parameter_histograms",
     "plot_training_history",
     "plot_median_iqr",
@@ -261,7 +264,6 @@ def plot_nn_pf_error(nn, pf, times, *, error_max=1.0, diverged_at=None, panel=1.
     black); ``log_error`` draws them on a log scale from 10⁻³ instead. Columns at or after
     ``diverged_at`` (τ, the rollout's :func:`spinodal.book.reporting.divergence_times`) are titled
     "diverged". ``panel``: inches per field (larger domains deserve larger panels)."""
-    from matplotlib.colors import LogNorm
 
     nn, pf = np.asarray(nn), np.asarray(pf)
     error = np.abs(nn - pf)
@@ -436,6 +438,31 @@ def plot_tiled(field, reps: int = 2, ax=None, *, vmin=0.0, vmax=1.0):
     return fig
 
 
+def plot_perlin_states(states, titles, *, tiled: int = 1, reps: int = 2, size: float = 2.4):
+    """Example initial states [k, H, W] (Sec. 2.2) two a row, on the shared φ scale with its
+    colour bar, and state ``tiled`` repeated ``reps`` × ``reps`` times in a column of its own on
+    the right (:func:`plot_tiled`: a periodic field shows no seam). At most three panels a row.
+    """
+    states = np.asarray(states)
+    if states.ndim != 3 or len(states) != len(titles):
+        raise ValueError(
+            f"states must be [k, H, W] with one title each, got shape {states.shape} "
+            f"and {len(titles)} titles"
+        )
+    if not 0 <= tiled < len(states):
+        raise ValueError(f"tiled must index one of the {len(states)} states, got {tiled}")
+    rows = -(-len(states) // 2)
+    fig = plt.figure(figsize=(3 * size + 0.9, rows * (size + 0.35)), layout="constrained")
+    grid = fig.add_gridspec(rows, 3)
+    axes = [fig.add_subplot(grid[k // 2, k % 2]) for k in range(len(states))]
+    plot_frames(states, titles, axes=axes, colorbar=False)
+    right = fig.add_subplot(grid[:, 2])
+    plot_tiled(states[tiled], reps=reps, ax=right)
+    right.set_title(f"{reps} × {reps} tiling of state {tiled + 1}", fontsize="medium")
+    fig.colorbar(right.images[0], ax=[*axes, right], label="φ", shrink=0.8, pad=0.02)
+    return fig
+
+
 def plot_parameter_space(phi_mean, eta, validation, model: PhaseFieldModel, ax=None):
     """The sequences of a split in the (⟨φ⟩, η) plane, training and validation marked, over
     the analytic spinodal line of Eq. 9 (``eta`` as fractions; shown in percent)."""
@@ -507,6 +534,30 @@ def plot_parameter_histograms(stats: dict, amplitude_std: float, axes=None, *, b
     return fig
 
 
+def _label_stages(ax, starts, names, last: int) -> None:
+    """Mark where each training stage begins (a vertical line) and name every stage above the
+    axes, centred on its epochs, on a secondary x axis: the names stay clear of the curves, and
+    neighbouring names are put on two staggered lines when they would not fit side by side."""
+    ends = [*starts[1:], last + 1]
+    for start in starts:
+        ax.axvline(start - 0.5, color="0.4", lw=0.8)
+    middles = [(a + b - 1) / 2 for a, b in zip(starts, ends, strict=True)]
+    left, right = starts[0] - 0.5, last + 0.5
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    # a name in x-small type is about 0.45 em (≈ 3 pt) a character; the narrowest stage decides
+    narrowest = min(b - a for a, b in zip(starts, ends, strict=True)) / (right - left) * width_in
+    widest = max(len(name) for name in names) * 3.2 / 72
+    stagger = widest > 0.9 * narrowest
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(
+        middles,
+        [name + ("\n" if stagger and k % 2 == 0 else "") for k, name in enumerate(names)],
+        fontsize="x-small",
+        color="0.3",
+    )
+    top.tick_params(axis="x", length=0, pad=2)
+
+
 def plot_training_history(history, axes=None, *, stages=None):
     """Loss curves of a training run (Fig. 3a) from its ``history.json`` records.
 
@@ -515,8 +566,9 @@ def plot_training_history(history, axes=None, *, stages=None):
     of the curriculum ramp (more than one true input frame) are shaded.
 
     ``stages``: a staged training as ``[(name, records), ...]``, first stage first (then
-    ``history`` is ignored): the epochs are numbered on across stages, and a vertical line
-    and the stage's name mark where each stage begins.
+    ``history`` is ignored): the epochs are numbered on across stages, a vertical line marks
+    where each stage begins, and the stages' names stand above the axes, centred on their
+    epochs (staggered when they would overlap).
     """
     if stages is None:
         stages = [("", history)]
@@ -554,19 +606,7 @@ def plot_training_history(history, axes=None, *, stages=None):
                     label="curriculum ramp" if k == 0 else None,
                 )
         if len(starts) > 1:
-            for start, name in starts:
-                ax.axvline(start - 0.5, color="0.4", lw=0.8)
-                ax.text(
-                    start - 0.3,
-                    1.0,
-                    name,
-                    transform=ax.get_xaxis_transform(),
-                    rotation=90,
-                    va="top",
-                    ha="left",
-                    fontsize="x-small",
-                    color="0.3",
-                )
+            _label_stages(ax, [start for start, _ in starts], [n for _, n in starts], epochs.max())
         ax.set_yscale("log")
         ax.set_xlabel("epoch" + (" (all stages)" if len(starts) > 1 else ""))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -926,4 +966,51 @@ def plot_architecture(config=None, ax=None):
         fontsize=9,
         color="0.3",
     )
+    return fig
+
+
+def plot_error_scatter(phi_mean, eta, errors, diverged, model: PhaseFieldModel, t, ax=None):
+    """The error of every sequence at its (⟨φ⟩, η) (colour, log scale, floored at 10⁻⁵) over the
+    spinodal region of Eq. 9; a rollout that has diverged by time ``t`` (τ) is a red cross.
+
+    Args:
+        phi_mean, eta: [S] parameters of the sequences (η a fraction).
+        errors: [S] the error at ``t`` (e.g. the MAE).
+        diverged: [S] bool, the rollouts that have left the physical range by ``t``.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4.2))
+    fig = ax.figure
+    phi_mean, eta = np.asarray(phi_mean), np.asarray(eta)
+    gone = np.asarray(diverged, dtype=bool)
+    values = np.clip(np.asarray(errors, dtype=float), 1e-5, None)
+    ok = ~gone
+    plot_spinodal_line(model, ax=ax)
+    norm = (
+        LogNorm(vmin=values[ok].min(), vmax=max(values[ok].max(), 2 * values[ok].min()))
+        if ok.any()
+        else LogNorm(1e-3, 1)
+    )
+    points = ax.scatter(
+        phi_mean[ok],
+        eta[ok] * 100,
+        c=values[ok],
+        cmap="viridis",
+        norm=norm,
+        edgecolor="k",
+        linewidth=0.3,
+        zorder=3,
+    )
+    ax.scatter(
+        phi_mean[gone],
+        eta[gone] * 100,
+        marker="x",
+        color="tab:red",
+        zorder=3,
+        label=f"diverged by {t}τ ({int(gone.sum())})",
+    )
+    fig.colorbar(points, ax=ax, label=f"MAE at {t}τ")
+    ax.set_ylim(0, 1.3)
+    ax.set_title(f"test sequences, MAE at {t}τ")
+    ax.legend(loc="upper right", fontsize="small")
     return fig

@@ -26,6 +26,12 @@ module:
 :func:`format_number`                  22,500 and 2.8 × 10⁻⁸ rather than 2.25e+04, 2.8e-08
 :func:`versus_paper_table`             every chapter's closing table "Paper vs this build",
                                        the paper's side read from :mod:`spinodal.paper`
+:func:`timing_tables_note`             why chapter 08's two timing tables differ per step
+:func:`region_errors`                  the error inside and outside the spinodal region
+:func:`noise_match`                    the NN error against PF runs under noise (Sec. 3.2)
+:func:`noise_levels_table`             the noise levels tried, as a table
+:func:`arithmetic_note`                the operation count of CRNN and solver, checked
+                                       against the measured times
 =====================================  ========================================================
 
 Statistics over an ensemble treat a diverged rollout as larger than any number (for errors):
@@ -52,7 +58,11 @@ from ..physics.metrics import (
 )
 
 __all__ = [
+    "NoiseMatch",
+    "RegionErrors",
     "Standing",
+    "arithmetic_note",
+    "timing_tables_note",
     "describe_build",
     "diverged_mask",
     "divergence_sentence",
@@ -63,6 +73,9 @@ __all__ = [
     "inside_band_until",
     "mask_diverged",
     "mean_properties_table",
+    "noise_levels_table",
+    "noise_match",
+    "region_errors",
     "median_divergence_time",
     "median_or_diverged",
     "standing",
@@ -481,3 +494,223 @@ def versus_paper_table(rows: Iterable[tuple[str, PaperValue | str, object]]) -> 
         cell = paper.cell if isinstance(paper, PaperValue) else str(paper)
         lines.append(f"| {quantity} | {cell} | {build} |")
     return "\n".join(lines)
+
+
+def timing_tables_note(single, solver_timings) -> str:
+    """Why chapter 08's two timing tables give different costs per solver step (Markdown).
+
+    Args:
+        single: :class:`spinodal.analysis.bench.ModelTiming` of one field (batch 1) per size.
+        solver_timings: :class:`spinodal.analysis.bench.SolverTiming` per size (the sizes not
+            in ``single`` are left out).
+    """
+    by_size = {t.size: t for t in single}
+    pairs = [(by_size[s.size], s) for s in solver_timings if s.size in by_size]
+    return (
+        "**Why the two tables differ.** The speed-up table times one field: runs of k "
+        "consecutive solver steps, scaled to the 100 steps of a τ. The table above times one "
+        "step at a time, for a batch of fields, interleaved with FFT pairs of the same batch "
+        '(its "step ms" is per batch). Per field and step: '
+        + ", ".join(
+            f"{a.tau / a.steps_per_frame * 1e3:.3g} ms (runs, one field) against "
+            f"{b.step_per_field * 1e3:.3g} ms (single steps of {b.batch} fields, per field) "
+            f"at {a.size}²"
+            for a, b in pairs
+        )
+        + ": single calls pay Python and scheduling overheads that runs of steps and batches "
+        "amortize."
+    )
+
+
+def arithmetic_note(single, n_parameters: int, same_device: PaperValue | str) -> str:
+    """What the operation count says about a measured CPU speed-up, checked against it
+    (Markdown): the CRNN's floating-point operations per frame over the solver's per τ
+    (:func:`spinodal.analysis.bench.arithmetic_ratio`), beside the measured time ratio (the
+    inverse of the speed-up) and their quotient, how many more operations per second the
+    network runs than the solver on this hardware. Claims nothing the timings do not show.
+
+    Args:
+        single: :class:`spinodal.analysis.bench.ModelTiming` of one field (batch 1) per size.
+        n_parameters: trainable parameters of the CRNN (its convolution weights).
+        same_device: the paper's speed-up with both codes on the same kind of device.
+    """
+    from ..analysis.bench import arithmetic_ratio
+
+    if not single:
+        raise ValueError("single must hold at least one timing")
+    counted = [arithmetic_ratio(n_parameters, t.size, t.steps_per_frame) for t in single]
+    measured = [t.frame / t.tau for t in single]
+    rate = [c / m for c, m in zip(counted, measured, strict=True)]
+    sizes = [f"{t.size}²" for t in single]
+
+    def listed(values, fmt):
+        return ", ".join(f"{v:{fmt}}× at {s}" for v, s in zip(values, sizes, strict=True))
+
+    faster = all(r > 1 for r in rate)
+    slower = all(r < 1 for r in rate)
+    verdict = (
+        "so per operation the network runs faster than the solver here, and the operation "
+        "count overstates the network's cost"
+        if faster
+        else "so per operation the network runs slower than the solver here, and the operation "
+        "count understates the network's cost"
+        if slower
+        else "so the operation count predicts the measured times only to within these factors"
+    )
+    return (
+        f"**Why the CPU speed-up is below the paper's {same_device}.** One solver step is one "
+        "FFT pair plus pointwise work (the elasticity is a precomputed factor in Fourier space), "
+        "about 5 N² log₂ N² operations per FFT; one CRNN frame applies each of its "
+        f"{n_parameters:,} convolution weights at every pixel. Counted so, a CRNN frame needs "
+        f"{listed(counted, '.0f')} the operations of the solver's τ; measured above, it takes "
+        f"{listed(measured, '.2g')} the solver's time (the inverse of the speed-up). The "
+        f"network thus runs {listed(rate, '.2g')} the solver's operations per second, "
+        f"{verdict}. The paper's {same_device} is for its own codes on its own hardware, "
+        "which this build does not measure."
+    )
+
+
+class NoiseMatch(NamedTuple):
+    """How the NN error compares with PF runs under noise (paper Sec. 3.2, Fig. 6a), over the
+    frames before half of the NN rollouts have diverged.
+
+    Attributes:
+        best_index: index of the noise level closest to the NN median MAE.
+        iqr_ratio: median over time (frame 0 left out) of the noisy runs' MAE inter-quartile
+            range over the NN's.
+        f_gap_nn: |median ⟨f⟩ of the NN / that of the PF − 1| at the last frame, in percent
+            (NaN once half of the NN rollouts have diverged).
+        f_gap_noisy: the same for the PF runs with the closest noise level.
+        where: where the closest level lies in the range tried, in words.
+    """
+
+    best_index: int
+    iqr_ratio: float
+    f_gap_nn: float
+    f_gap_noisy: float
+    where: str
+
+    @property
+    def f_gap_nn_text(self) -> str:
+        """``f_gap_nn`` as the book prints it: "1.23 %" or why there is no number."""
+        if np.isfinite(self.f_gap_nn):
+            return format_number(self.f_gap_nn) + " %"
+        return "nothing (half of its rollouts have diverged)"
+
+
+def noise_match(nn_mae, nn_total, pf_total, search: dict, diverged) -> NoiseMatch:
+    """Statistics of the noise match of chapter 05 (see :class:`NoiseMatch`).
+
+    Args:
+        nn_mae, nn_total, pf_total: [S, T] MAE of the NN against the PF, and ⟨f⟩ of both.
+        search: the result of :func:`spinodal.analysis.evaluation.noise_search` on the same
+            sequences and frames (``noise_std`` [L], ``distance`` [L], ``mae`` and ``total``
+            [L, S, T]).
+        diverged: [S, T] bool, True from each NN rollout's divergence on.
+    """
+    k = int(np.argmin(search["distance"]))
+    nn = summary_before_divergence(nn_mae, diverged)
+    noisy = ensemble_summary(search["mae"][k])
+    iqr_ratio = float(np.nanmedian((noisy.q75 - noisy.q25)[1:] / (nn.q75 - nn.q25)[1:]))
+    f_nn = summary_before_divergence(nn_total, diverged, kind="signed").median
+    f_noisy = ensemble_summary(search["total"][k]).median
+    f_pf = ensemble_summary(pf_total).median
+    n_levels = len(search["noise_std"])
+    where = (
+        "the best level is the largest one tried, so the NN error is larger than every noise "
+        "level tried here"
+        if k == n_levels - 1
+        else "the best level is the smallest one tried, so the NN error is smaller than every "
+        "noise level tried here"
+        if k == 0
+        else "the best level lies inside the range tried"
+    )
+    return NoiseMatch(
+        best_index=k,
+        iqr_ratio=iqr_ratio,
+        f_gap_nn=float(np.abs(f_nn[-1] / f_pf[-1] - 1) * 100),
+        f_gap_noisy=float(np.abs(f_noisy[-1] / f_pf[-1] - 1) * 100),
+        where=where,
+    )
+
+
+def noise_levels_table(search: dict) -> str:
+    """The noise levels tried by a noise search, their distance to the NN median MAE and the
+    median MAE of each at the last frame, as Markdown."""
+    rows = [
+        f"| {level:.2g} | {distance:.3f} | {ensemble_summary(mae).median[-1]:.3g} |"
+        for level, distance, mae in zip(
+            search["noise_std"], search["distance"], search["mae"], strict=True
+        )
+    ]
+    return (
+        "| σ | distance to the NN median MAE (log10 RMS) | median MAE at the last frame |\n"
+        "|---|---|---|\n" + "\n".join(rows)
+    )
+
+
+class RegionErrors(NamedTuple):
+    """The error inside and outside the spinodal region at one time (chapter 04, Fig. 4b's
+    scatter): the medians as printed, and a sentence that depends on divergence."""
+
+    inside: str
+    outside: str
+    sentence: str
+
+
+def region_errors(errors, diverged, times, inside, t) -> RegionErrors:
+    """Median error at time ``t`` inside and outside the spinodal region, respecting divergence.
+
+    Args:
+        errors: [S, T] e.g. the MAE per sequence and frame.
+        diverged: [S, T] bool, True from each rollout's divergence on.
+        times: [T] times of the frames (τ); ``t`` must be one of them.
+        inside: [S] bool, the sequences inside the spinodal region.
+        t: the time compared (τ).
+
+    Returns:
+        The two medians (:func:`median_or_diverged`, or "n/a (no sequence)") and what they say:
+        where the network errs if both are numbers, else why they do not say it.
+    """
+    errors, diverged = np.asarray(errors), np.asarray(diverged, dtype=bool)
+    inside = np.asarray(inside, dtype=bool)
+    k = int(np.flatnonzero(np.asarray(times) == t)[0])
+    groups = {"inside": inside, "outside": ~inside}
+    medians, numeric, gone = {}, {}, {}
+    for name, group in groups.items():
+        medians[name] = (
+            median_or_diverged(errors[group], k, diverged[group], times)
+            if group.any()
+            else "n/a (no sequence)"
+        )
+        gone[name] = int(diverged[group, k].sum())
+        if group.any():
+            value = summary_before_divergence(errors[group], diverged[group]).median[k]
+            if np.isfinite(value):
+                numeric[name] = float(value)
+    if gone["outside"] and "outside" not in numeric:
+        sentence = (
+            f"{gone['inside']} rollouts inside and {gone['outside']} outside the spinodal region "
+            f"have left the physical range by {t}τ: the error there measures the instability of "
+            "the rollout, not the physics of the region, and says nothing about where the "
+            "network errs."
+        )
+    elif len(numeric) == 2 and numeric["inside"] > 2 * numeric["outside"]:
+        sentence = (
+            "The error is made where domains form, coarsen, split and merge: topological events "
+            'amplify small differences (the paper\'s "bifurcations"), while outside the spinodal '
+            "region the field relaxes to a homogeneous state that is easy to predict."
+        )
+    elif len(numeric) == 2:
+        sentence = "The error is not much smaller outside the spinodal region than inside it here."
+    else:
+        sentence = (
+            "Half or more of the rollouts of a region have diverged: the comparison is not made."
+        )
+    n_gone = int(diverged[:, k].sum())
+    if n_gone:
+        sentence += (
+            f" ({n_gone} of {len(errors)} rollouts have diverged by {t}τ and are drawn as red "
+            "crosses, ranked above every error.)"
+        )
+    return RegionErrors(medians["inside"], medians["outside"], sentence)

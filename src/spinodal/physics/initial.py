@@ -24,6 +24,8 @@ __all__ = [
     "perlin_noise",
     "fractal_perlin_noise",
     "initial_state",
+    "example_states",
+    "wrap_jumps",
     "varying_mean",
     "sequence_seed",
     "SequenceParameters",
@@ -121,6 +123,36 @@ def initial_state(
     else:
         base = np.full(shape, phi_mean)
     return base + amplitude * noise
+
+
+def example_states(
+    shape: tuple[int, int],
+    examples,
+    seed: int,
+    config: InitialState | None = None,
+) -> np.ndarray:
+    """Initial states [k, H, W] (float64), one per ``(phi_mean, amplitude)`` of ``examples``,
+    all drawn from a fresh ``numpy.random.default_rng(seed)``: the same random gradients, so
+    the states differ only by their mean and amplitude (an illustration of :func:`initial_state`).
+    """
+    return np.stack(
+        [
+            initial_state(shape, phi_mean, a, np.random.default_rng(seed), config)
+            for phi_mean, a in examples
+        ]
+    )
+
+
+def wrap_jumps(fields) -> tuple[float, float]:
+    """How periodic fields [..., H, W] are along their first spatial axis: the largest jump
+    across the wrap (last row to first) and the largest between neighbouring rows inside. For a
+    periodic field the first is no larger than the second."""
+    fields = np.asarray(fields, dtype=float)
+    if fields.ndim < 2 or fields.shape[-2] < 2:
+        raise ValueError(f"fields must be [..., H, W] with H >= 2, got shape {fields.shape}")
+    seam = float(np.abs(fields[..., 0, :] - fields[..., -1, :]).max())
+    inner = float(np.abs(np.diff(fields, axis=-2)).max())
+    return seam, inner
 
 
 def sequence_seed(split_seed: int, index: int) -> int:
