@@ -38,6 +38,7 @@ from ..io.provenance import environment
 from ..pipeline.workspace import Workspace
 from ..presets import PRESETS, SPLIT_NAMES, get_preset
 from ..surrogate.checkpoint import CARD_FILE
+from .reporting import format_number
 
 __all__ = [
     "BOOK_DIR",
@@ -545,7 +546,10 @@ def presets_table() -> str:
     reference = work.get("small") or next(iter(work.values()))
     lines.append(
         "| simulated pixel-frames (relative) | "
-        + " | ".join(f"{w / 1e6:.3g} million ({w / reference:.2g}×)" for w in work.values())
+        + " | ".join(
+            f"{format_number(w / 1e6)} million ({format_number(w / reference, 2)}×)"
+            for w in work.values()
+        )
         + " |"
     )
     return "\n".join(lines)
