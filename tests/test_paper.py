@@ -24,7 +24,7 @@ def test_quoted_texts_agree_with_the_values():
     assert 500 - paper.PHASE_DIAGRAM_NN_SEPARATED_ONLY.value == 491
     assert paper.TRAINING_SEQUENCES.value == (1600, 400)
     assert paper.SPEEDUP_BY_SIZE == {128: 40.0, 256: 90.0, 512: 145.0}
-    assert paper.NOISE_STD.value == 7.5e-4 and "7.5e-4" in paper.NOISE_STD.text
+    assert paper.NOISE_STD.value == 7.5e-4 and "7.5 × 10⁻⁴" in paper.NOISE_STD.text
     assert paper.MAE_WITHIN_TRAINING.value == 0.025 and "0.025" in str(paper.MAE_WITHIN_TRAINING)
     assert paper.ABLATION_RECIPE.text == "the full recipe (100 epochs, 1600 sequences)"
 

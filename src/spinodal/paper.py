@@ -224,7 +224,7 @@ ENSEMBLES = PaperValue(
 FREE_ENERGY_INSIDE_IQR = PaperValue(900, "τ", "Sec. 3.2, Fig. 5a", "up to ≈ 900τ")
 FREE_ENERGY_INSIDE_IQR_LOW = PaperValue("similar", "", "Fig. S6", "similar")
 GEOMETRY_REPRODUCED = PaperValue("well reproduced", "", "Sec. 3.2, Fig. 5d,e", "well reproduced")
-NOISE_STD = PaperValue(7.5e-4, "φ per step", "Sec. 3.2, Fig. 6a", "σ = 7.5e-4")
+NOISE_STD = PaperValue(7.5e-4, "φ per step", "Sec. 3.2, Fig. 6a", "σ = 7.5 × 10⁻⁴")
 NOISE_IQR_RATIO = PaperValue(
     "> 1", "IQR of noisy-PF MAE / IQR of NN MAE", "Sec. 3.2, Fig. 6a", '> 1 ("quite wider")'
 )
