@@ -485,32 +485,24 @@ class Preset:
 
     def stage(self, name: str) -> TrainingStage:
         """The training stage called ``name``; a ``KeyError`` lists the ones that exist."""
-        for stage in self.stages:
-            if stage.name == name:
-                return stage
-        raise KeyError(
-            f"preset {self.name!r} has no training stage {name!r}; "
-            f"choose one of {[s.name for s in self.stages]}"
-        )
+        return self._named(self.stages, name, "training stage")
 
     def ablation(self, name: str) -> TrainConfig:
         """The recipe of the ablation ``name``: the final recipe with the variant's changes."""
-        for variant in self.ablations:
-            if variant.name == name:
-                return TrainConfig.from_preset(self).with_changes(variant.changes)
-        raise KeyError(
-            f"preset {self.name!r} has no ablation {name!r}; "
-            f"choose one of {[v.name for v in self.ablations]}"
-        )
+        variant = self._named(self.ablations, name, "ablation")
+        return TrainConfig.from_preset(self).with_changes(variant.changes)
 
     def split(self, name: str) -> SplitSpec:
         """The split called ``name``; a ``KeyError`` lists the ones that exist."""
-        for spec in self.splits:
-            if spec.name == name:
-                return spec
+        return self._named(self.splits, name, "split")
+
+    def _named(self, items, name: str, kind: str):
+        for item in items:
+            if item.name == name:
+                return item
         raise KeyError(
-            f"preset {self.name!r} has no split {name!r}; "
-            f"choose one of {[s.name for s in self.splits]}"
+            f"preset {self.name!r} has no {kind} {name!r}; "
+            f"choose one of {[item.name for item in items]}"
         )
 
     def to_dict(self) -> dict:
