@@ -13,14 +13,18 @@ import pytest  # noqa: E402
 
 from spinodal import PhaseFieldModel
 from spinodal.book.plotting import (  # noqa: E402  # noqa: E402
+    PHASE_DIAGRAM_CLASSES,
     animation_html,
     offline_jshtml,
+    plot_cure_errors,
     plot_error_scatter,
+    plot_mass_drift,
     plot_mean_properties,
     plot_median_iqr,
     plot_nn_pf_error,
     plot_parameter_space,
     plot_perlin_states,
+    plot_phase_diagram,
     plot_tiled,
     plot_training_history,
 )
@@ -178,4 +182,67 @@ def test_error_scatter_puts_diverged_rollouts_apart():
     assert len(colored.get_offsets()) == 2 and len(crosses.get_offsets()) == 1
     assert np.allclose(crosses.get_offsets()[0], [0.5, 0.4])
     assert "diverged by 7τ (1)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_phase_diagram_draws_each_class_with_its_count():
+    from spinodal.analysis.evaluation import phase_diagram_from_results
+
+    # contrasts at frame 0: both separated, both homogeneous, NN only, PF only, NN diverged
+    results = {
+        "nn/contrast": np.array([[0.9], [0.01], [0.5], [0.02], [3.0]]),
+        "pf/contrast": np.array([[0.8], [0.02], [0.01], [0.6], [0.7]]),
+        "phi_mean": np.array([0.2, 0.3, 0.4, 0.5, 0.6]),
+        "eta": np.array([0.001, 0.002, 0.003, 0.004, 0.005]),
+    }
+    diagram = phase_diagram_from_results(results, frame=0, threshold=0.05)
+    fig = plot_phase_diagram(diagram, PhaseFieldModel(), title="at 0τ")
+    ax = fig.axes[0]
+    points = ax.collections[-len(PHASE_DIAGRAM_CLASSES) :]
+    for i, (offsets, (name, _label, _, _)) in enumerate(
+        zip([c.get_offsets() for c in points], PHASE_DIAGRAM_CLASSES, strict=True)
+    ):
+        assert len(offsets) == diagram.counts[name] == 1, name
+        assert np.allclose(offsets[0], [results["phi_mean"][i], results["eta"][i] * 100])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(f"{label} (1)" in legend for _, label, _, _ in PHASE_DIAGRAM_CLASSES)
+    assert ax.get_title() == "at 0τ"
+    plt.close(fig)
+
+
+def test_mass_drift_bars_are_the_medians_over_the_reference():
+    drift = {"mu": np.array([1e-7, 2e-7, 3e-7]), "direct": np.array([1e-3, 5e-3, 9e-3])}
+    fig = plot_mass_drift(drift, 1e-8, title="drift")
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == pytest.approx([2e-7, 5e-3])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["mu", "direct"]
+    assert ax.get_lines()[0].get_ydata()[0] == 1e-8 and ax.get_title() == "drift"
+    plt.close(fig)
+
+
+def _check(diverged_at, T=5, seed=0):
+    rng = np.random.default_rng(seed)
+    S = len(diverged_at)
+    return {
+        "times": np.arange(1, T + 1),
+        "mae": rng.random((S, T)),
+        "persistence": rng.random((S, T)),
+        "diverged_at": np.array(diverged_at),
+        "mass_drift": rng.random(S) * 1e-6,
+    }
+
+
+def test_cure_curves_end_where_the_first_rollout_diverges():
+    checks = {"stable": _check([-1, -1, -1]), "blows up": _check([4, -1, 2], seed=1)}
+    fig = plot_cure_errors(checks, title="3 sequences")
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert len(lines["stable"].get_xdata()) == 5  # the whole horizon
+    assert list(lines["blows up"].get_xdata()) == [1]  # up to the first divergence at 2τ
+    assert np.allclose(
+        lines["no-change forecast φ_t = φ₀"].get_ydata(),
+        np.median(checks["blows up"]["persistence"], axis=0),
+    )
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_xdata()[0] == 2
     plt.close(fig)

@@ -271,3 +271,29 @@ def test_timing_tables_note_pairs_the_sizes():
     text = reporting.timing_tables_note(single, solver)
     assert "0.01 ms (runs, one field) against 0.01 ms (single steps of 8 fields" in text
     assert "64²" not in text
+
+
+def test_cures_table_says_diverged_once_half_the_rollouts_have():
+    mae = np.tile(np.arange(1, 6) / 10, (4, 1))  # [S=4, T=5], median at τ: τ / 10
+    checks = {
+        "stable": {
+            "mae": mae,
+            "diverged_at": np.array([-1, -1, -1, -1]),
+            "mass_drift": np.array([1e-7, 2e-7, 0, 0]),
+        },
+        "unstable": {
+            "mae": mae,
+            "diverged_at": np.array([2, 4, -1, -1]),
+            "mass_drift": np.array([0.0, 0.0, 0.0, 0.0]),
+        },
+    }
+    gains = {"stable": np.array([0.5, 0.7, 0.9]), "unstable": np.array([1.0, 1.2, 1.5])}
+    table = reporting.cures_table(checks, gains, {"stable": 1.25, "unstable": 3}, [1, 3, 5])
+    lines = table.splitlines()
+    assert lines[0].count("median MAE@") == 3 and lines[1] == "|" + "---|" * 8
+    stable, unstable = lines[2].split(" | "), lines[3].split(" | ")
+    assert stable[1:5] == ["0/4", "0.100", "0.300", "0.500"]
+    assert stable[5:] == ["0.70 / 0.90", reporting.format_number(2e-7, 2), "1.2 min |"]
+    # one of four gone at 3τ is a number, two of four at 5τ are not
+    assert unstable[1:5] == ["2/4 (from 2τ)", "0.100", "0.300", "diverged (2/4)"]
+    assert unstable[5] == "1.20 / 1.50" and unstable[-1] == "3.0 min |"

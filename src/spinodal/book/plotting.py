@@ -12,6 +12,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
 from ..paper import SPEEDUP_BY_SIZE, SPEEDUP_SAME_DEVICE
+from ..physics.metrics import ensemble_summary
 from ..physics.solver import PhaseFieldModel
 from ..physics.theory import chemical_spinodal
 
@@ -26,6 +27,11 @@ __all__ = [
     "plot_perlin_states",
     "plot_parameter_space",
     "plot_error_scatter",
+    "plot_mass_drift",
+    "plot_cure_errors",
+    "PHASE_DIAGRAM_CLASSES",
+    "phase_diagram_masks",
+    "plot_phase_diagram",
     "plot_parameter_histograms",
     "plot_training_history",
     "plot_median_iqr",
@@ -1013,4 +1019,107 @@ def plot_error_scatter(phi_mean, eta, errors, diverged, model: PhaseFieldModel, 
     ax.set_ylim(0, 1.3)
     ax.set_title(f"test sequences, MAE at {t}τ")
     ax.legend(loc="upper right", fontsize="small")
+    return fig
+
+
+# The classes of the phase-diagram figure (Fig. 8a): the name of each count of
+# :attr:`spinodal.analysis.evaluation.PhaseDiagram.counts`, its legend label, marker and colour.
+PHASE_DIAGRAM_CLASSES = (
+    ("both_separated", "both separated", "o", "tab:blue"),
+    ("both_homogeneous", "both homogeneous", "s", "tab:green"),
+    ("nn_separated_only", "NN separated, PF not", "x", "k"),
+    ("nn_homogeneous_only", "PF separated, NN not", "+", "tab:red"),
+    ("nn_diverged", "NN diverged", "v", "tab:purple"),
+)
+
+
+def phase_diagram_masks(diagram) -> dict[str, np.ndarray]:
+    """[S] bool masks of the classes of :data:`PHASE_DIAGRAM_CLASSES` for a
+    :class:`spinodal.analysis.evaluation.PhaseDiagram`; their sums are its ``counts``."""
+    nn, pf, gone = diagram.nn_separated, diagram.pf_separated, diagram.nn_diverged
+    return {
+        "both_separated": nn & pf,
+        "both_homogeneous": ~nn & ~pf & ~gone,
+        "nn_separated_only": nn & ~pf,
+        "nn_homogeneous_only": ~nn & pf & ~gone,
+        "nn_diverged": gone,
+    }
+
+
+def plot_phase_diagram(diagram, model: PhaseFieldModel, *, title: str | None = None, ax=None):
+    """Every sequence of a :class:`spinodal.analysis.evaluation.PhaseDiagram` at its (⟨φ⟩, η),
+    one marker per class of :data:`PHASE_DIAGRAM_CLASSES` with its count in the legend, over
+    the spinodal line of Eq. 9 for the data's solver constants ``model`` (Fig. 8a)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig = ax.figure
+    plot_spinodal_line(model, ax=ax)
+    counts, masks = diagram.counts, phase_diagram_masks(diagram)
+    for name, label, marker, colour in PHASE_DIAGRAM_CLASSES:
+        mask = masks[name]
+        ax.scatter(
+            diagram.phi_mean[mask],
+            diagram.eta[mask] * 100,
+            marker=marker,
+            color=colour,
+            s=30,
+            label=f"{label} ({counts[name]})",
+            zorder=3,
+        )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def plot_mass_drift(drift: dict, reference: float, *, title: str | None = None, ax=None):
+    """The median mass drift max_t |⟨φ_t⟩ − ⟨φ₀⟩| of each network's rollouts (one bar per
+    key of ``drift``: [S] drifts, :func:`spinodal.physics.metrics.mass_drift`) against the
+    ``reference`` drift of the phase-field data (dashed), on a log scale."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig = ax.figure
+    ax.bar(
+        list(drift),
+        [float(np.median(d)) for d in drift.values()],
+        color=[f"C{i}" for i in range(len(drift))],
+    )
+    ax.axhline(reference, color="k", ls="--", lw=1, label="phase-field data")
+    ax.set(yscale="log", ylabel="median max_t |⟨φ_t⟩ − ⟨φ₀⟩|")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None):
+    """The median MAE of each network's free rollouts (``checks``: label → the arrays of
+    :meth:`spinodal.analysis.stability.RolloutCheck.as_arrays`, with ``times`` [T], ``mae`` and
+    ``persistence`` [S, T] and ``diverged_at`` [S], -1: never), each curve ending at a dotted
+    line where the first of its rollouts leaves the physical range, and the no-change forecast
+    φ_t = φ₀ of the last network's check (dashed), on a log scale."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    fig = ax.figure
+    for i, (label, check) in enumerate(checks.items()):
+        first = np.asarray(check["diverged_at"])
+        median = ensemble_summary(check["mae"]).median
+        blown = first >= 0
+        stop = int(first[blown].min()) if blown.any() else len(median) + 1
+        ax.plot(check["times"][: stop - 1], median[: stop - 1], color=f"C{i}", label=label)
+        if blown.any():
+            ax.axvline(stop, color=f"C{i}", ls=":", lw=1)
+    last = list(checks.values())[-1]
+    ax.plot(
+        last["times"],
+        ensemble_summary(last["persistence"]).median,
+        color="0.5",
+        ls="--",
+        label="no-change forecast φ_t = φ₀",
+    )
+    ax.set(xlabel="t (τ)", ylabel="median MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
     return fig

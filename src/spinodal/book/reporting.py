@@ -62,6 +62,7 @@ __all__ = [
     "RegionErrors",
     "Standing",
     "arithmetic_note",
+    "cures_table",
     "timing_tables_note",
     "describe_build",
     "diverged_mask",
@@ -714,3 +715,46 @@ def region_errors(errors, diverged, times, inside, t) -> RegionErrors:
             "crosses, ranked above every error.)"
         )
     return RegionErrors(medians["inside"], medians["outside"], sentence)
+
+
+def cures_table(checks: dict, gains: dict, minutes: dict, times) -> str:
+    """The Markdown table of the long-rollout cures, one row per network.
+
+    Args:
+        checks: label → the arrays of
+            :meth:`spinodal.analysis.stability.RolloutCheck.as_arrays` (``mae`` [S, T] at
+            τ = 1..T, ``diverged_at`` [S], -1: never, ``mass_drift`` [S]).
+        gains: label → the grid-scale gains per τ
+            (:meth:`spinodal.analysis.stability.ModeGain.grid_scale`).
+        minutes: label → the CPU minutes of training that made the network.
+        times: τ of the median-MAE columns; a median past the divergence of half the rollouts
+            reads "diverged (k/S)".
+    """
+    times = list(times)
+    lines = [
+        "| network | rollouts that leave the physical range (first) | "
+        + " | ".join(f"median MAE@{t}τ" for t in times)
+        + " | grid-scale gain per τ (median / max) | mass drift (max) | training |",
+        "|" + "---|" * (len(times) + 5),
+    ]
+    for label, check in checks.items():
+        first, median = check["diverged_at"], ensemble_summary(check["mae"]).median  # [S], [T]
+        blown = first >= 0
+        n_blown = int(blown.sum())
+        cells = []
+        for t in times:
+            gone = int((blown & (first <= t)).sum())
+            cells.append(
+                f"diverged ({gone}/{len(first)})"
+                if 2 * gone >= len(first)
+                else f"{median[t - 1]:.3f}"
+            )
+        first_tau = f" (from {int(first[blown].min())}τ)" if n_blown else ""
+        gain = gains[label]
+        lines.append(
+            f"| {label} | {n_blown}/{len(first)}{first_tau} | "
+            + " | ".join(cells)
+            + f" | {np.median(gain):.2f} / {gain.max():.2f} | "
+            f"{format_number(check['mass_drift'].max(), 2)} | {minutes[label]:.1f} min |"
+        )
+    return "\n".join(lines)
