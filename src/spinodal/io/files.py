@@ -72,9 +72,11 @@ def check_room(path: str | Path, nbytes: int) -> None:
         import resource
 
         limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    except (ImportError, OSError, ValueError):
+        if limit == resource.RLIM_INFINITY:
+            limit = -1
+    except (ImportError, OSError, ValueError):  # no such limit here (Windows)
         limit = -1
-    if limit not in (-1, getattr(resource, "RLIM_INFINITY", -1)) and nbytes > limit:
+    if limit != -1 and nbytes > limit:
         raise OSError(
             f"{path} needs up to {_size(nbytes)} but the file-size limit (ulimit -f) is "
             f"{_size(limit)}; raise the limit or write less"
