@@ -121,7 +121,7 @@ def test_evaluation_resumes_and_keeps_other_groups(tmp_path, checkpoint, dataset
     evaluation.evaluate_split(checkpoint, dataset, uninterrupted, batch_size=2, n_frames=4)
     resumed = evaluation.read_evaluation(out, key)
     direct = evaluation.read_evaluation(uninterrupted, key)
-    for name in ("mae", "nn/total", "pf/isotropy", "frames/nn"):
+    for name in ("mae", "nn/paper_total", "pf/isotropy", "frames/nn"):
         np.testing.assert_array_equal(resumed[name], direct[name])
 
     other = evaluation.evaluate_split(
@@ -191,12 +191,12 @@ def test_phase_diagram_from_an_evaluation(evaluated, dataset):
 
 def test_perturbed_ensemble_without_noise_reproduces_the_dataset(dataset):
     run = evaluation.perturbed_ensemble(dataset, 0.0, n_frames=3)
-    assert run["mae"].shape == (4, 4) and run["total"].shape == (4, 4)
+    assert run["mae"].shape == (4, 4) and run["paper_total"].shape == (4, 4)
     np.testing.assert_array_equal(run["mae"], 0.0)
     with open_dataset(dataset) as ds:
         phi = ds.read(np.arange(len(ds)), slice(0, 4))
         energies = ds.model.free_energy(phi, ds.eta[:, None])
-    np.testing.assert_allclose(run["total"], energies["total"], rtol=1e-6)
+    np.testing.assert_allclose(run["paper_total"], energies["paper_total"], rtol=1e-6)
 
 
 def test_perturbed_ensemble_with_noise_departs_and_the_noise_level_is_found(dataset):
@@ -262,7 +262,7 @@ def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
     target[0, 2:] = np.inf  # a diverged rollout: ignored by the median's frames
     target = np.vstack([target, np.full((1, 4), np.nan)])  # NaN rows are ignored
     search = evaluation.noise_search(target, tiny_test_split, [1e-4, 1e-3, 1e-2], **kwargs)
-    assert search["mae"].shape == search["total"].shape == (3, 2, 4)
+    assert search["mae"].shape == search["paper_total"].shape == (3, 2, 4)
     np.testing.assert_array_equal(search["mae"][1], reference["mae"])
     assert search["best"] == 1e-3 and search["distance"].argmin() == 1
     assert search["distance"][0] > 0 and search["distance"][2] > 0
@@ -295,7 +295,7 @@ def test_domain_rollout_matches_a_plain_rollout_and_the_file(large, model):
         result["interface_error"], metrics.interface_length_error(nn, pf), rtol=1e-4, atol=1e-7
     )
     assert np.all(result["mae"][:, 0] == 0) and np.all(result["interface_error"][:, 0] == 0)
-    np.testing.assert_allclose(result["nn_total"][:, 0], result["pf_total"][:, 0])
+    np.testing.assert_allclose(result["nn/paper_total"][:, 0], result["pf/paper_total"][:, 0])
     np.testing.assert_array_equal(result["eta"], eta)
 
 
@@ -335,3 +335,14 @@ def test_phase_diagram_from_an_evaluation_dict():
     assert diagram.accuracy == pytest.approx(2 / 5)
     with pytest.raises(ValueError, match="frame must be in"):
         evaluation.phase_diagram_from_results(results, frame=2)
+
+
+def test_an_evaluation_of_another_schema_version_is_refused_with_the_remedy(tmp_path, evaluated):
+    path, key = evaluated
+    old = tmp_path / "old.h5"
+    old.write_bytes(path.read_bytes())
+    with h5py.File(old, "a") as f:
+        f[key].attrs["schema_version"] = 1
+    with pytest.raises(ValueError, match="schema version 1.*run the same evaluation again"):
+        evaluation.read_evaluation(old, key)
+    assert "nn/paper_total" in evaluation.read_evaluation(path, key)

@@ -184,14 +184,14 @@ def test_loss_rejects_mismatched_shapes():
 
 
 def test_free_energy_term_uses_the_solvers_physics():
-    """L_f's ⟨f⟩ is the solver's PhaseFieldModel.free_energy()["total"], to float64 precision,
+    """L_f's ⟨f⟩ is the solver's PhaseFieldModel.free_energy()["paper_total"], to float64 precision,
     and 2A c²(1 - c)² for a uniform field (no interface, no elastic energy)."""
     physics = PhaseFieldModel()
     generator = torch.Generator().manual_seed(0)
     phi = 0.5 + 0.2 * torch.randn(3, 4, 16, 16, generator=generator, dtype=torch.float64)
     eta = torch.tensor([0.0, 0.006, 0.012], dtype=torch.float64)
     ours = mean_free_energy(phi, eta, physics)
-    solver = physics.free_energy(phi, eta[:, None])["total"]
+    solver = physics.free_energy(phi, eta[:, None])["paper_total"]
     torch.testing.assert_close(ours, solver, rtol=1e-14, atol=0)
     c = 0.3
     uniform = torch.full((3, 1, 8, 8), c, dtype=torch.float64)

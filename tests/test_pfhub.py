@@ -85,7 +85,7 @@ def test_benchmark_mapping_and_initial_state():
         + np.cos(0.025 * x - 0.15 * y) * np.cos(0.07 * x - 0.02 * y)
     )
     assert phi0[123, 17] == pytest.approx((c_xy - 0.3) / 0.4)
-    F0 = float(pfhub_bm1a_model().free_energy(phi0, 0.0)["functional"]) * 200**2
+    F0 = float(pfhub_bm1a_model().free_energy(phi0, 0.0)["exact_total"]) * 200**2
     assert F0 == pytest.approx(load_pfhub_bm1a_reference()["memphis"][0, 1], rel=1e-3)
 
 

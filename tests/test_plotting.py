@@ -95,10 +95,10 @@ def test_mean_properties_panels_span_the_pf_band():
     rng = np.random.default_rng(0)
     times = np.arange(6)
     ev = {"frame": times}
-    for name in ("total", "isotropy"):
+    for name in ("paper_total", "isotropy"):
         ev[f"pf/{name}"] = 1 + 0.1 * rng.random((4, 6))
         ev[f"nn/{name}"] = ev[f"pf/{name}"] * np.array([1, 1, 1, 10, np.inf, np.nan])
-    fig = plot_mean_properties(ev, ("total", "isotropy"))
+    fig = plot_mean_properties(ev, ("paper_total", "isotropy"))
     assert len(fig.axes) == 2
     lo, hi = fig.axes[0].get_ylim()
     assert 0.7 < lo < 1.0 and 1.1 < hi < 1.4  # the diverging NN does not set the scale

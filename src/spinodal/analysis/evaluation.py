@@ -36,6 +36,10 @@ The domain-size tests of Fig. 7 are :func:`domain_rollout` on the ``large`` and 
 splits (the fields every few frames, MAE, interface-length error and ⟨f⟩ of NN and PF);
 :func:`amplitude_sensitivity` makes the
 pair of Fig. 8c (one Perlin pattern at two amplitudes, NN and PF).
+
+The frame-by-frame comparisons of :func:`evaluate_split`, :func:`perturbed_ensemble` and
+:func:`domain_rollout` are configurations of one driver with trackers,
+:func:`spinodal.analysis.trajectories.walk`.
 """
 
 from __future__ import annotations
@@ -62,6 +66,17 @@ from ..physics.solver import PhaseFieldModel
 from ..surrogate.checkpoint import load_model
 from ..surrogate.inference import model_on, rollout, rollout_frames
 from ..surrogate.model import CRNN
+from .trajectories import (
+    FIELD_MEASURES,
+    FrameStore,
+    Measures,
+    NonFiniteWarning,
+    Progress,
+    field_measures,
+    paired_measures,
+    single_measures,
+    walk,
+)
 
 __all__ = [
     "SCHEMA",
@@ -83,27 +98,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCHEMA = "spinodal-evaluation"
-SCHEMA_VERSION = 1
-FRAME_METRICS = ("total", "interface", "elastic", "isotropy", "fractal_dimension", "contrast")
-"""Per-field measures stored for NN and PF: ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩, 2⟨w⟩ (the interface length per
-area), ⟨ρ⟩, the isotropy degree I (Eq. 13), the boundary fractal dimension D_b (Eq. 14) and
-max φ - min φ (phase separated above 0.05, Sec. 3.4)."""
+SCHEMA_VERSION = 2  # 2: the paper's ⟨f⟩ is stored as NAME "paper_total" (1: "total")
+FRAME_METRICS = FIELD_MEASURES
+"""Per-field measures stored for NN and PF
+(:data:`spinodal.analysis.trajectories.FIELD_MEASURES`)."""
 PHASE_DIAGRAM_FRAME = 100  # Sec. 3.4: classification at 100τ
 
 
-def frame_metrics(phi, eta, model: PhaseFieldModel | None = None) -> dict[str, np.ndarray]:
-    """The :data:`FRAME_METRICS` of fields ``phi`` [B, N, N] with misfits ``eta`` [B], each [B]."""
-    model = model or PhaseFieldModel()
-    phi = np.asarray(phi)
-    energies = model.free_energy(phi, np.asarray(eta, dtype=phi.dtype))
-    return {
-        "total": np.asarray(energies["total"], np.float64),
-        "interface": np.asarray(energies["interface"], np.float64),
-        "elastic": np.asarray(energies["elastic"], np.float64),
-        "isotropy": metrics.isotropy(phi),
-        "fractal_dimension": metrics.fractal_dimension(phi),
-        "contrast": metrics.contrast(phi),
-    }
+def frame_metrics(phi, eta, pf: PhaseFieldModel | None = None) -> dict[str, np.ndarray]:
+    """The :data:`FRAME_METRICS` of fields ``phi`` [B, N, N] with misfits ``eta`` [B], each [B]
+    (solver constants of ``pf``, default the paper's)."""
+    return field_measures(phi, eta, pf or PhaseFieldModel())
 
 
 # --- NN against PF ----------------------------------------------------------------------------
@@ -287,67 +292,44 @@ class _EvaluationJob:
 
 def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
     """Roll the network out on the sequences ``batch`` and write their measures as one part."""
-
-    model, ds, T, stored, store_sequences = (
-        job.model,
-        job.ds,
-        job.T,
-        job.stored,
-        job.store_sequences,
-    )
-    pf_model, parts, bar = job.pf_model, job.parts, job.bar
-
     indices = np.arange(batch.start, batch.stop)
-    eta = ds.eta[indices]
-    phi0 = ds.read(indices, 0)
-    parameter = next(model.parameters())
-    phi0_t = torch.as_tensor(phi0, dtype=parameter.dtype, device=parameter.device)
-    eta_t = torch.as_tensor(eta, dtype=parameter.dtype, device=parameter.device)
-    b = len(indices)
+    eta = job.ds.eta[indices]
+    phi0 = job.ds.read(indices, 0)
+    b, T = len(indices), job.T
     out = {
-        "mae": np.empty((b, T + 1)),
-        "interface_error": np.empty((b, T + 1)),
-        **{
-            f"{side}/{name}": np.empty((b, T + 1))
-            for side in ("nn", "pf")
-            for name in FRAME_METRICS
-        },
+        name: np.empty((b, T + 1))
+        for name in ("mae", "interface_error")
+        + tuple(f"{side}/{name}" for side in ("nn", "pf") for name in FRAME_METRICS)
     }
-    keep = indices < store_sequences
-    n_keep = int(keep.sum())
+    keep = indices < job.store_sequences
     kept = {
-        side: np.empty((n_keep, len(stored), *phi0.shape[-2:]), np.float32) for side in ("nn", "pf")
+        side: np.empty((int(keep.sum()), len(job.stored), *phi0.shape[-2:]), np.float32)
+        for side in ("nn", "pf")
     }
-
-    def measure(t: int, nn: np.ndarray, pf: np.ndarray) -> None:
-        for side, phi in (("nn", nn), ("pf", pf)):
-            for name, values in frame_metrics(phi, eta, pf_model).items():
-                out[f"{side}/{name}"][:, t] = values
-        out["mae"][:, t] = metrics.mae(nn, pf)
-        out["interface_error"][:, t] = metrics.relative_error(
-            out["nn/interface"][:, t], out["pf/interface"][:, t]
-        )
-        if n_keep and t in stored:
-            kept["nn"][:, stored.index(t)] = nn[keep]
-            kept["pf"][:, stored.index(t)] = pf[keep]
-        bar.update(b)
-
-    measure(0, phi0, phi0)
-    with torch.inference_mode():
-        for t, frame in enumerate(rollout_frames(model, phi0_t, eta_t, T), start=1):
-            nn = frame.float().cpu().numpy()
-            if not np.isfinite(nn).all():
-                log.warning(
-                    "the CRNN rollout of sequences %s is no longer finite at frame %d",
-                    indices[~np.isfinite(nn).all(axis=(-2, -1))].tolist(),
-                    t,
-                )
-            measure(t, nn, ds.read(indices, t))
-    with atomic_output(parts.path(batch)) as tmp, h5py.File(tmp, "w") as f:
+    trackers = [
+        Measures(out, slice(None), paired_measures(eta, job.pf_model)),
+        FrameStore(kept, slice(None), job.stored, select=keep),
+        Progress(job.bar, b),
+        NonFiniteWarning(indices),
+    ]
+    walk(
+        phi0, _network_frames(job.model, phi0, eta, T), lambda t: job.ds.read(indices, t), trackers
+    )
+    with atomic_output(job.parts.path(batch)) as tmp, h5py.File(tmp, "w") as f:
         for name, values in out.items():
             f.create_dataset(name, data=values)
         f.create_dataset("frames/nn", data=kept["nn"])
         f.create_dataset("frames/pf", data=kept["pf"])
+
+
+def _network_frames(net: CRNN, phi0: np.ndarray, eta: np.ndarray, n_frames: int):
+    """The CRNN's frames 1..``n_frames`` from ``phi0`` [B, N, N], as float32 NumPy arrays."""
+    parameter = next(net.parameters())
+    phi0_t = torch.as_tensor(phi0, dtype=parameter.dtype, device=parameter.device)
+    eta_t = torch.as_tensor(eta, dtype=parameter.dtype, device=parameter.device)
+    with torch.inference_mode():
+        for frame in rollout_frames(net, phi0_t, eta_t, n_frames):
+            yield frame.float().cpu().numpy()
 
 
 def _write_group(out_path: Path, key: str, write) -> None:
@@ -397,12 +379,24 @@ def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, at
 
 
 def read_evaluation(path: str | Path, key: str) -> dict:
-    """Every array of an evaluation group as a dict (``"nn/total"``, ``"frames/pf"``, ...),
-    plus ``"attrs"`` (the group's attributes)."""
+    """Every array of an evaluation group as a dict (``"nn/paper_total"``, ``"frames/pf"``,
+    ...), plus ``"attrs"`` (the group's attributes). A group of another schema version is
+    refused with a message saying how to get a readable one."""
     with h5py.File(path, "r") as f:
         if key not in f:
             raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
         group = f[key]
+        version = int(group.attrs.get("schema_version", 0))
+        if version != SCHEMA_VERSION:
+            remedy = (
+                "upgrade spinodal"
+                if version > SCHEMA_VERSION
+                else "run the same evaluation again (spinodal evaluate) to measure it anew"
+            )
+            raise ValueError(
+                f"evaluation {key!r} of {path} has schema version {version}; this spinodal "
+                f"reads version {SCHEMA_VERSION}: {remedy}"
+            )
         out: dict = {"attrs": dict(group.attrs)}
         group.visititems(
             lambda name, item: (
@@ -419,6 +413,9 @@ def _groups(f: h5py.File) -> list[str]:
 
 
 # --- perturbed PF ensembles (Fig. 6, Fig. S5) --------------------------------------------------
+
+
+_ENSEMBLE_MEASURES = ("paper_total", "interface")  # of the noisy PF runs (Fig. 6b)
 
 
 def perturbed_ensemble(
@@ -439,7 +436,7 @@ def perturbed_ensemble(
     mass conserving (:meth:`PhaseFieldModel.evolve`, Sec. 3.2), streaming frame by frame.
 
     Returns:
-        dict with ``index`` [S], ``mae`` [S, T+1] (⟨|φ_noise - φ|⟩, Fig. 6a), ``total``
+        dict with ``index`` [S], ``mae`` [S, T+1] (⟨|φ_noise - φ|⟩, Fig. 6a), ``paper_total``
         [S, T+1] (⟨f⟩ of the noisy runs, Fig. 6b), ``interface`` [S, T+1] (2⟨w⟩) and
         ``noise_std``. Batch k's noise is seeded from (``seed``, its first index): reproducible
         for the same arguments and device. ``batch_size`` defaults to the dataset's generation
@@ -453,22 +450,20 @@ def perturbed_ensemble(
         if not 0 <= T <= ds.n_frames:
             raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
         indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
-        model = ds.model
+        pf = ds.model
         steps = int(ds.attrs.get("steps_per_frame", 100))
-        out = {name: np.empty((len(indices), T + 1)) for name in ("mae", "total", "interface")}
-        bar = tqdm(total=len(indices) * T, unit="frame", disable=not progress, desc="perturbed")
+        out = {name: np.empty((len(indices), T + 1)) for name in ("mae", *_ENSEMBLE_MEASURES)}
+        bar = tqdm(
+            total=len(indices) * (T + 1), unit="frame", disable=not progress, desc="perturbed"
+        )
         if batch_size is None:
             batch_size = int(ds.attrs.get("generation_batch", 8))
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
             rows = slice(start, start + len(chunk))
             phi0, eta = ds.read(chunk, 0), ds.eta[chunk]
-            energies = model.free_energy(phi0, eta)
-            out["mae"][rows, 0] = 0.0
-            out["total"][rows, 0] = energies["total"]
-            out["interface"][rows, 0] = energies["interface"]
             batch_seed = int(np.random.SeedSequence([seed, int(chunk[0])]).generate_state(1)[0])
-            frames = model.frames(
+            frames = pf.frames(
                 phi0,
                 eta,
                 T,
@@ -478,13 +473,12 @@ def perturbed_ensemble(
                 dtype="float32",
                 device=device,
             )
-            for t, frame in enumerate(frames, start=1):
-                noisy = frame.cpu().numpy()
-                energies = model.free_energy(noisy, eta)
-                out["mae"][rows, t] = metrics.mae(noisy, ds.read(chunk, t))
-                out["total"][rows, t] = energies["total"]
-                out["interface"][rows, t] = energies["interface"]
-                bar.update(len(chunk))
+            trackers = [
+                Measures(out, rows, single_measures(eta, pf, _ENSEMBLE_MEASURES)),
+                Progress(bar, len(chunk)),
+            ]
+            reference = lambda t, chunk=chunk: ds.read(chunk, t)  # noqa: E731
+            walk(phi0, (f.cpu().numpy() for f in frames), reference, trackers)
         bar.close()
     return {"index": indices, "noise_std": float(noise_std), **out}
 
@@ -511,7 +505,7 @@ def noise_search(
         ``noise_std`` [L], ``distance`` [L] (RMS difference of the log10 median MAE curves
         over the frames ≥ 1 where the target is finite; inf if there is none), ``best`` (the
         level of smallest distance), ``target`` [T+1] (the median target curve), ``index``
-        [S] and the runs' ``mae``, ``total`` and ``interface`` [L, S, T+1].
+        [S] and the runs' ``mae``, ``paper_total`` and ``interface`` [L, S, T+1].
     """
     target = np.asarray(target_mae, dtype=np.float64)
     if target.ndim == 2:
@@ -537,7 +531,7 @@ def noise_search(
         "best": float(noise_levels[int(np.argmin(distances))]),
         "target": target,
         "index": runs[0]["index"],
-        **{name: np.stack([r[name] for r in runs]) for name in ("mae", "total", "interface")},
+        **{name: np.stack([r[name] for r in runs]) for name in ("mae", *_ENSEMBLE_MEASURES)},
     }
 
 
@@ -736,7 +730,8 @@ def domain_rollout(
     Returns:
         dict with ``index``, ``eta``, ``phi_mean`` [S]; ``frame`` [T+1] (time in τ);
         ``mae`` [S, T+1] (⟨|φ_NN - φ_PF|⟩), ``interface_error`` [S, T+1]
-        (|L_NN - L_PF| / L_PF with L = 2⟨w⟩), ``nn_total``, ``pf_total`` [S, T+1] (⟨f⟩);
+        (|L_NN - L_PF| / L_PF with L = 2⟨w⟩), ``nn/paper_total``, ``pf/paper_total``,
+        ``nn/interface``, ``pf/interface`` [S, T+1] (⟨f⟩ and 2⟨w⟩);
         ``stored_frame`` [F] (0, ``every``, 2 ``every``, ..., T) and ``nn``, ``pf``
         [S, F, N, N] float32, the fields at those frames. A diverging rollout gives NaN
         measures from the frame where it stops being finite.
@@ -747,7 +742,6 @@ def domain_rollout(
     model = model_on(model, device)
     if isinstance(every, bool) or int(every) != every or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
-    parameter = next(model.parameters())
     with open_dataset(dataset_path) as ds:
         T = ds.n_frames if n_frames is None else int(n_frames)
         if not 0 <= T <= ds.n_frames:
@@ -758,41 +752,30 @@ def domain_rollout(
             raise ValueError(f"indices must be sequence numbers in [0, {len(ds)}), got {indices}")
         stored = sorted({*range(0, T + 1, int(every)), T})
         S, N = len(indices), ds.size
+        measured = ("paper_total", "interface")
         out = {
             name: np.full((S, T + 1), np.nan)
-            for name in ("mae", "interface_error", "nn_total", "pf_total")
+            for name in ("mae", "interface_error")
+            + tuple(f"{side}/{n}" for side in ("nn", "pf") for n in measured)
         }
         kept = {side: np.empty((S, len(stored), N, N), np.float32) for side in ("nn", "pf")}
-        pf_model, eta_all = ds.model, ds.eta[indices]
+        pf, eta_all = ds.model, ds.eta[indices]
         step = S if batch_size is None else int(batch_size)
         if step < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        bar = tqdm(total=S * T, unit="frame", desc="domain rollout", disable=not progress)
+        bar = tqdm(total=S * (T + 1), unit="frame", desc="domain rollout", disable=not progress)
         for start in range(0, S, step):
             rows = slice(start, min(start + step, S))
             chunk, eta = indices[rows], eta_all[rows]
-
-            def measure(t: int, nn: np.ndarray, pf: np.ndarray, rows=rows, eta=eta) -> None:
-                nn_f = pf_model.free_energy(nn, eta)
-                pf_f = pf_model.free_energy(pf, eta)
-                out["mae"][rows, t] = metrics.mae(nn, pf)
-                out["interface_error"][rows, t] = metrics.relative_error(
-                    nn_f["interface"], pf_f["interface"]
-                )
-                out["nn_total"][rows, t] = nn_f["total"]
-                out["pf_total"][rows, t] = pf_f["total"]
-                if t in stored:
-                    kept["nn"][rows, stored.index(t)] = nn
-                    kept["pf"][rows, stored.index(t)] = pf
-
             phi0 = ds.read(chunk, 0)
-            measure(0, phi0, phi0)
-            phi0_t = torch.as_tensor(phi0, dtype=parameter.dtype, device=parameter.device)
-            eta_t = torch.as_tensor(eta, dtype=parameter.dtype, device=parameter.device)
-            with torch.inference_mode():
-                for t, frame in enumerate(rollout_frames(model, phi0_t, eta_t, T), start=1):
-                    measure(t, frame.float().cpu().numpy(), ds.read(chunk, t))
-                    bar.update(len(chunk))
+            trackers = [
+                Measures(out, rows, paired_measures(eta, pf, measured)),
+                FrameStore(kept, rows, stored),
+                Progress(bar, len(chunk)),
+                NonFiniteWarning(chunk),
+            ]
+            reference = lambda t, chunk=chunk: ds.read(chunk, t)  # noqa: E731
+            walk(phi0, _network_frames(model, phi0, eta, T), reference, trackers)
         bar.close()
         return {
             "index": indices,

@@ -163,9 +163,9 @@ class PhaseFieldModel:
             eta: misfit, a float or broadcastable to ``phi.shape[:-2]``.
 
         Returns:
-            dict of arrays [...]: ``total`` (the paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩), ``interface``
+            dict of arrays [...]: ``paper_total`` (the paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩), ``interface``
             (2⟨w⟩), ``gradient`` (⟨κ/2 |∇φ|²⟩), ``bulk`` (⟨w⟩), ``elastic`` (⟨ρ⟩) and
-            ``functional`` (the exact density of Eq. 1, gradient + bulk + elastic).
+            ``exact_total`` (the exact density of Eq. 1, gradient + bulk + elastic).
             Differentiable when ``phi`` is a torch tensor.
         """
         tensor, is_numpy = _as_tensor(phi)

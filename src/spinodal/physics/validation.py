@@ -175,7 +175,7 @@ def run_pfhub_bm1a(
             )
             phi = next(frames)[0]
             done = int(target)
-        F.append(float(model.free_energy(phi, 0.0)["functional"]) * area)
+        F.append(float(model.free_energy(phi, 0.0)["exact_total"]) * area)
     return steps * dt, np.asarray(F)
 
 

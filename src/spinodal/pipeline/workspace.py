@@ -44,6 +44,11 @@ from ..surrogate.training import file_hash, stage_complete, train, train_preset
 
 __all__ = ["Workspace", "default_root"]
 
+CACHE_FORMAT = 2
+"""Version of what :meth:`Workspace.cached` results hold, part of every cache key: raised
+whenever a library function changes the names or meaning of what it returns (2: the paper's
+⟨f⟩ is ``paper_total``), so that stale results are computed again, never misread."""
+
 
 def _source_data() -> Path | None:
     """The ``data/`` folder of the source tree this package runs from (None if installed)."""
@@ -260,7 +265,7 @@ class Workspace:
         preset; later calls with the same ``name`` and ``key`` read the file."""
         if not name.replace("_", "").replace("-", "").isalnum():
             raise ValueError(f"cache name must be letters, digits, '-' or '_', got {name!r}")
-        digest = stable_hash({"key": key, "preset": self.preset.hash})
+        digest = stable_hash({"key": key, "preset": self.preset.hash, "format": CACHE_FORMAT})
         path = self.dir / "cache" / f"{name}-{digest}.npz"
         if path.is_file():
             with np.load(path, allow_pickle=False) as stored:

@@ -37,7 +37,7 @@ def mean_free_energy(
     energies = energy_densities(
         phi, eta[:, None], grid, trB, A=physics.well_height, kappa=physics.kappa
     )
-    return energies["total"]
+    return energies["paper_total"]
 
 
 def sequence_loss(
