@@ -104,16 +104,18 @@ def _simulate(*extra: str) -> list[str]:
     ]
 
 
-def _predict(scene: Scene, *extra: str, model: Path | None = None, init=None) -> list[str]:
-    model = model or scene.sources["ckpt"]
+def _predict(scene: Scene, *extra: str, model_dir: Path | None = None, init=None) -> list[str]:
+    model_dir = model_dir or scene.sources["ckpt"]
     init = init or scene.sources["field"]
-    return ["predict", "--model", str(model), "--init", str(init), "--device", "cpu", *extra]
+    return ["predict", "--model", str(model_dir), "--init", str(init), "--device", "cpu", *extra]
 
 
-def _predict_one(scene: Scene, *, model: Path | None = None, init=None) -> list[str]:
+def _predict_one(scene: Scene, *, model_dir: Path | None = None, init=None) -> list[str]:
     """One frame at eta = 0.6 % into p.h5."""
     out = str(scene.path("p.h5"))
-    return _predict(scene, "--eta", "0.006", "--frames", "1", "--out", out, model=model, init=init)
+    return _predict(
+        scene, "--eta", "0.006", "--frames", "1", "--out", out, model_dir=model_dir, init=init
+    )
 
 
 def _dataset_with(scene: Scene, *, nan_frame: bool = False, nan_eta: bool = False) -> Path:
@@ -251,7 +253,7 @@ CASES = [
             "5",
             "--out",
             str(s.path("pred.h5")),
-            model=s.sources["unstable"],
+            model_dir=s.sources["unstable"],
         ),
         0,
         "left the physical range",
@@ -411,27 +413,27 @@ CASES = [
     ),
     Case(
         "card-with-a-string-for-an-integer",
-        lambda s: _predict_one(s, model=_card_edit(s, hidden_channels="24")),
+        lambda s: _predict_one(s, model_dir=_card_edit(s, hidden_channels="24")),
         2,
         "hidden_channels must be an integer, got '24'",
     ),
     Case(
         "card-edited-eta-scale",
-        lambda s: _predict_one(s, model=_card_edit(s, eta_scale=50.0)),
+        lambda s: _predict_one(s, model_dir=_card_edit(s, eta_scale=50.0)),
         2,
         "do not match the weights_hash",
     ),
     Case(
         "truncated-weights",
         lambda s: _predict_one(
-            s, model=_weights(s, (s.sources["ckpt"] / MODEL_FILE).read_bytes()[:500])
+            s, model_dir=_weights(s, (s.sources["ckpt"] / MODEL_FILE).read_bytes()[:500])
         ),
         2,
         "is not a readable weights file",
     ),
     Case(
         "empty-weights",
-        lambda s: _predict_one(s, model=_weights(s, b"")),
+        lambda s: _predict_one(s, model_dir=_weights(s, b"")),
         2,
         "is not a readable weights file",
     ),

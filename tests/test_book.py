@@ -372,7 +372,7 @@ def unstable_model(data_root, tmp_path_factory):
     from spinodal.surrogate.checkpoint import read_card, save_checkpoint
 
     ws = Workspace("tiny", device="cpu")
-    net = ws.model()
+    net = ws.net()
     with torch.no_grad():
         for parameter in net.head.parameters():
             parameter.mul_(30.0)
@@ -401,7 +401,7 @@ def test_no_number_is_printed_past_divergence(unstable_model, data_root, tmp_pat
         shutil.copy(REPO / name, root / name)
     for name in UNSTABLE_CHAPTERS:
         shutil.copy(REPO / "book" / f"{name}.md", root / "book" / f"{name}.md")
-    parameters = book.book_parameters("tiny", model=str(unstable_model))
+    parameters = book.book_parameters("tiny", model_dir=str(unstable_model))
     texts = {}
     for name in UNSTABLE_CHAPTERS:
         try:

@@ -57,7 +57,7 @@ def test_schema_and_content(train_file):
         assert ds.phi.dtype == np.float32 and ds.phi.chunks == (1, 1, spec.size, spec.size)
         assert ds.attrs["preset"] == "tiny" and ds.attrs["split"] == "train"
         assert json.loads(ds.attrs["split_spec"])["n_frames"] == spec.n_frames
-        assert ds.model == PhaseFieldModel()
+        assert ds.pf == PhaseFieldModel()
         assert np.array_equal(ds.validation, validation_mask(spec))
         assert ds.validation.sum() == round(0.2 * spec.n_sequences)
         # per-sequence parameters are those of draw_sequence, frame 0 its initial state

@@ -59,7 +59,7 @@ def test_pf_measures_are_those_of_the_dataset_and_frame_zero_agrees(evaluated, d
     results = evaluation.read_evaluation(out, key)
     with open_dataset(dataset) as ds:
         phi = ds.read(np.arange(len(ds)))
-        model = ds.model
+        model = ds.pf
     for t in (0, 7, phi.shape[1] - 1):
         expected = evaluation.frame_metrics(phi[:, t], results["eta"], model)
         for name, values in expected.items():
@@ -195,7 +195,7 @@ def test_perturbed_ensemble_without_noise_reproduces_the_dataset(dataset):
     np.testing.assert_array_equal(run["mae"], 0.0)
     with open_dataset(dataset) as ds:
         phi = ds.read(np.arange(len(ds)), slice(0, 4))
-        energies = ds.model.free_energy(phi, ds.eta[:, None])
+        energies = ds.pf.free_energy(phi, ds.eta[:, None])
     np.testing.assert_allclose(run["paper_total"], energies["paper_total"], rtol=1e-6)
 
 

@@ -262,7 +262,7 @@ def test_predict_errors_are_messages(tmp_path, checkpoint, fields, caplog):
 def test_bench_model_runs_at_a_tiny_size(model):
     timings = bench_model(
         (16,),
-        model=model,
+        net=model,
         device="cpu",
         batch=2,
         repeats=1,

@@ -43,4 +43,4 @@ def test_unknown_names_are_clear_errors(tmp_path):
     with pytest.raises(KeyError, match="has no ablation"):
         ws.ablation_model("nope")
     with pytest.raises(FileNotFoundError, match="checkpoint"):
-        Workspace("tiny", tmp_path, model=tmp_path / "missing")
+        Workspace("tiny", tmp_path, model_dir=tmp_path / "missing")

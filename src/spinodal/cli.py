@@ -212,9 +212,9 @@ def _run_simulate(args) -> None:
             "the phase field is not meant for this and may diverge",
             phi_mean,
         )
-    model = PhaseFieldModel()
+    pf = PhaseFieldModel()
     device = args.device or _default_device()
-    phi = model.evolve(
+    phi = pf.evolve(
         phi0,
         args.eta,
         args.frames,
@@ -234,11 +234,11 @@ def _run_simulate(args) -> None:
             "amplitude": amplitude,
             "noise_std": args.noise_std,
             "steps_per_frame": args.steps_per_frame,
-            "tau": args.steps_per_frame * model.dt,
+            "tau": args.steps_per_frame * pf.dt,
             "dtype": args.dtype,
             "device": str(device),
             "init": str(args.init) if args.init else "perlin",
-            "model": json.dumps(model.to_dict(), sort_keys=True),
+            "model": json.dumps(pf.to_dict(), sort_keys=True),
         },
     )
     log.info("wrote %s: phi %s", out, phi.shape)
@@ -516,14 +516,14 @@ def _run_bench_model(args) -> None:
 
     device = args.device or _default_device()
     solver_device = args.solver_device or device
-    model = load_model(args.model, device) if args.model else CRNN().to(device)
+    net = load_model(args.model, device) if args.model else CRNN().to(device)
     timings = bench_model(
-        args.sizes, model=model, device=device, solver_device=solver_device, batch=args.batch
+        args.sizes, net=net, device=device, solver_device=solver_device, batch=args.batch
     )
     source = str(args.model) if args.model else "untrained"
     description = (
-        f"{source}, {count_parameters(model):,} parameters, "
-        f"{model.config.to_json()}, on {_device_label(device)}"
+        f"{source}, {count_parameters(net):,} parameters, "
+        f"{net.config.to_json()}, on {_device_label(device)}"
     )
     print(format_model_report(timings, description, _device_label(solver_device)))
 
@@ -665,7 +665,7 @@ def _run_evaluate(args) -> None:
         ws = Workspace(
             args.preset,
             device=args.device or _default_device(),
-            model=args.model,
+            model_dir=args.model,
             progress=not args.quiet,
         )
         log.info("model %s, workspace %s", ws.model_path(), ws.dir)
@@ -888,7 +888,7 @@ def _run_book(args) -> None:
         build_book(
             args.preset,
             device=args.device,
-            model=str(args.model) if args.model else "",
+            model_dir=str(args.model) if args.model else "",
             only=args.only,
             force=args.force,
             html=not args.no_html,

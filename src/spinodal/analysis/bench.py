@@ -28,7 +28,7 @@ from ..devices import resolve_device
 from ..paper import SPEEDUP, SPEEDUP_BY_SIZE, SPEEDUP_HARDWARE, SPEEDUP_SAME_DEVICE
 from ..physics.solver import PhaseFieldModel, Stepper
 from ..presets import ModelConfig, get_preset
-from ..surrogate.inference import model_on
+from ..surrogate.inference import net_on
 from ..surrogate.losses import sequence_loss
 from ..surrogate.model import CRNN
 
@@ -106,13 +106,13 @@ def bench_solver(
 ) -> list[SolverTiming]:
     """Time a solver step against an rfft2 + irfft2 pair of the same batch, for each size."""
     device = resolve_device(device)
-    model = PhaseFieldModel()
+    pf = PhaseFieldModel()
     results = []
     for size in sizes:
         B = batch or default_batch(size, device)
         generator = torch.Generator(device="cpu").manual_seed(0)
         phi0 = (0.5 + 0.1 * torch.randn(B, size, size, generator=generator)).to(device, dtype)
-        stepper = Stepper(model, phi0, torch.full((B,), 0.006, dtype=dtype, device=device))
+        stepper = Stepper(pf, phi0, torch.full((B,), 0.006, dtype=dtype, device=device))
         spectrum = torch.fft.rfft2(phi0)
         back = torch.empty_like(phi0)
 
@@ -210,7 +210,7 @@ class ModelTiming:
 def bench_model(
     sizes=(128, 256, 512),
     *,
-    model=None,
+    net=None,
     device: str | torch.device | None = None,
     solver_device: str | torch.device | None = None,
     batch: int = 8,
@@ -227,7 +227,7 @@ def bench_model(
 
     Args:
         sizes: domain sides N.
-        model: the CRNN to time (default: an untrained ``CRNN()``; the cost does not depend on
+        net: the CRNN to time (default: an untrained ``CRNN()``; the cost does not depend on
             the weights). It is copied to ``device`` if it lives elsewhere.
         device: where the CRNN runs (default: CUDA if available).
         solver_device: where the solver runs (default: ``device``; the paper's comparison is
@@ -238,7 +238,7 @@ def bench_model(
     device = resolve_device(device)
     solver_device = torch.device(solver_device) if solver_device is not None else device
     sync = device if device.type == "cuda" else solver_device
-    net = model_on(model if model is not None else CRNN(), device)
+    net = net_on(net if net is not None else CRNN(), device)
     configs = [(size, 1) for size in sizes]
     if batch > 1 and sizes:
         configs.insert(1, (min(sizes), batch))
@@ -278,17 +278,17 @@ def _time_once(fn: Callable[[], None], device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def format_model_report(timings: list[ModelTiming], model: str, solver: str) -> str:
+def format_model_report(timings: list[ModelTiming], net_description: str, solver: str) -> str:
     """The table of CRNN frame vs solver τ and the paper's numbers for comparison.
 
     Args:
         timings: from :func:`bench_model`.
-        model: a description of the CRNN and its device; ``solver``: the solver's device.
+        net_description: a description of the CRNN and its device; ``solver``: the solver's device.
     """
     tau_steps = timings[0].steps_per_frame if timings else 100
     lines = [
         f"CRNN frame vs phase-field τ ({tau_steps} solver steps), same fields, float32",
-        f"CRNN:   {model}",
+        f"CRNN:   {net_description}",
         f"solver: {solver}",
         f"{'size':>6} {'batch':>6} {'CRNN ms/frame':>14} {'CRNN frames/s':>14} "
         f"{'solver ms/τ':>12} {'speed-up':>9}",

@@ -64,7 +64,7 @@ from ..physics import metrics
 from ..physics.initial import initial_state
 from ..physics.solver import PhaseFieldModel
 from ..surrogate.checkpoint import load_model
-from ..surrogate.inference import model_on, rollout, rollout_frames
+from ..surrogate.inference import net_on, rollout, rollout_frames
 from ..surrogate.model import CRNN
 from .trajectories import (
     FIELD_MEASURES,
@@ -135,9 +135,9 @@ def _file_identity(path: Path) -> dict:
     return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _weights_hash(model) -> str:
+def _weights_hash(net) -> str:
     digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
+    for name, tensor in sorted(net.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:12]
@@ -150,7 +150,7 @@ def _frames_to_store(frames_to_store, n_frames: int) -> list[int]:
 
 
 def evaluate_split(
-    model,
+    net,
     dataset_path: str | Path,
     out_path: str | Path,
     *,
@@ -163,14 +163,14 @@ def evaluate_split(
     dataset_name: str | None = None,
     progress: bool = False,
 ) -> str:
-    """Roll ``model`` out over a dataset split and store NN-versus-PF measures (see module doc).
+    """Roll ``net`` out over a dataset split and store NN-versus-PF measures (see module doc).
 
     Args:
-        model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
+        net: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
         dataset_path: an HDF5 dataset (:mod:`spinodal.io.datasets`).
         out_path: the HDF5 results file; other groups in it are kept.
         batch_size: sequences rolled out and measured together (bounds memory).
-        device: where the CRNN runs (default: the model's device, CPU for a folder).
+        device: where the CRNN runs (default: the network's device, CPU for a folder).
         n_frames: frames to evaluate after frame 0 (default: the dataset's length).
         frames_to_store: frame numbers whose NN and PF fields are kept (default 0, 100, 500
             and the last; those beyond ``n_frames`` are dropped).
@@ -185,11 +185,11 @@ def evaluate_split(
         the group key ``MODEL/DATASET`` in ``out_path``.
     """
 
-    if isinstance(model, str | Path):
-        model_name = model_name or Path(model).resolve().name
-        model = load_model(model, device)
+    if isinstance(net, str | Path):
+        model_name = model_name or Path(net).resolve().name
+        net = load_model(net, device)
     model_name = model_name or "model"
-    model = model_on(model, device)
+    net = net_on(net, device)
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     out_path = Path(out_path)
@@ -202,8 +202,8 @@ def evaluate_split(
         identity = {
             "schema_version": SCHEMA_VERSION,
             "model_name": model_name,
-            "weights": _weights_hash(model),
-            "model_config": model.config.to_dict(),
+            "weights": _weights_hash(net),
+            "model_config": net.config.to_dict(),
             "dataset": str(Path(dataset_path).resolve()),
             # the file's own identity: a dataset regenerated or edited at the same path
             # (its size or modification time changes) is measured again, never served stale
@@ -232,10 +232,10 @@ def evaluate_split(
             disable=not progress,
         )
         bar.update(sum(len(b) for b in batches if b not in todo) * (T + 1))
-        pf_model = ds.model
+        pf = ds.pf
         for batch in todo:
             _evaluate_batch(
-                _EvaluationJob(model, ds, T, stored, store_sequences, pf_model, parts, bar), batch
+                _EvaluationJob(net, ds, T, stored, store_sequences, pf, parts, bar), batch
             )
         bar.close()
         columns = {
@@ -248,7 +248,7 @@ def evaluate_split(
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "identity": json.dumps(identity, sort_keys=True),
-            "model_card": json.dumps(getattr(model, "card", {}), sort_keys=True, default=str),
+            "model_card": json.dumps(getattr(net, "card", {}), sort_keys=True, default=str),
             "dataset": identity["dataset"],
             "preset": str(ds.attrs.get("preset", "")),
             "tau": float(ds.attrs.get("tau", 1.0)),
@@ -280,12 +280,12 @@ class _EvaluationJob:
     constants, the frames measured (``T`` after frame 0), the frames and sequences whose fields
     are kept, the parts folder and the progress bar."""
 
-    model: CRNN
+    net: CRNN
     ds: SequenceDataset
     T: int
     stored: list[int]
     store_sequences: int
-    pf_model: PhaseFieldModel
+    pf: PhaseFieldModel
     parts: ResumableParts
     bar: tqdm
 
@@ -307,14 +307,12 @@ def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
         for side in ("nn", "pf")
     }
     trackers = [
-        Measures(out, slice(None), paired_measures(eta, job.pf_model)),
+        Measures(out, slice(None), paired_measures(eta, job.pf)),
         FrameStore(kept, slice(None), job.stored, select=keep),
         Progress(job.bar, b),
         NonFiniteWarning(indices),
     ]
-    walk(
-        phi0, _network_frames(job.model, phi0, eta, T), lambda t: job.ds.read(indices, t), trackers
-    )
+    walk(phi0, _network_frames(job.net, phi0, eta, T), lambda t: job.ds.read(indices, t), trackers)
     with atomic_output(job.parts.path(batch)) as tmp, h5py.File(tmp, "w") as f:
         for name, values in out.items():
             f.create_dataset(name, data=values)
@@ -450,7 +448,7 @@ def perturbed_ensemble(
         if not 0 <= T <= ds.n_frames:
             raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
         indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
-        pf = ds.model
+        pf = ds.pf
         steps = int(ds.attrs.get("steps_per_frame", 100))
         out = {name: np.empty((len(indices), T + 1)) for name in ("mae", *_ENSEMBLE_MEASURES)}
         bar = tqdm(
@@ -655,7 +653,7 @@ def phase_diagram_from_evaluation(
 
 
 def amplitude_sensitivity(
-    model,
+    net,
     phi_mean: float,
     eta: float,
     amplitudes: Sequence[float],
@@ -665,7 +663,7 @@ def amplitude_sensitivity(
     seed: int = 0,
     threshold: float = 0.05,
     device: str | torch.device | None = None,
-    pf_model: PhaseFieldModel | None = None,
+    pf: PhaseFieldModel | None = None,
 ) -> dict[str, np.ndarray]:
     """One Perlin pattern at several amplitudes, evolved by NN and PF (Fig. 8c).
 
@@ -678,20 +676,20 @@ def amplitude_sensitivity(
         ``n_frames``) and ``pf_separated``, ``nn_separated`` [A] (max - min > ``threshold``).
     """
 
-    pf_model = pf_model or PhaseFieldModel()
+    pf = pf or PhaseFieldModel()
     amplitudes = np.atleast_1d(np.asarray(amplitudes, dtype=np.float64))
     phi0 = np.stack(
         [initial_state((size, size), phi_mean, a, np.random.default_rng(seed)) for a in amplitudes]
     ).astype(np.float32)
-    *_, pf = pf_model.frames(phi0, eta, n_frames, dtype="float32", device=device)
-    nn = rollout(model, phi0, eta, n_frames, every=max(n_frames, 1), device=device)[:, -1]
-    pf = pf.cpu().numpy()
+    *_, pf_last = pf.frames(phi0, eta, n_frames, dtype="float32", device=device)
+    nn = rollout(net, phi0, eta, n_frames, every=max(n_frames, 1), device=device)[:, -1]
+    pf_last = pf_last.cpu().numpy()
     return {
         "amplitude": amplitudes,
         "phi0": phi0,
-        "pf": pf,
+        "pf": pf_last,
         "nn": nn,
-        "pf_separated": metrics.is_phase_separated(pf, threshold),
+        "pf_separated": metrics.is_phase_separated(pf_last, threshold),
         "nn_separated": metrics.is_phase_separated(nn, threshold),
     }
 
@@ -700,7 +698,7 @@ def amplitude_sensitivity(
 
 
 def domain_rollout(
-    model,
+    net,
     dataset_path: str | Path,
     indices: Sequence[int] | None = None,
     *,
@@ -718,13 +716,13 @@ def domain_rollout(
     current NN and PF frames of one batch are in memory.
 
     Args:
-        model: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
+        net: a CRNN, or a checkpoint folder (loaded with :func:`spinodal.load_model`).
         dataset_path: an HDF5 dataset (:mod:`spinodal.io.datasets`).
         indices: sequences to roll out (default: all).
         every: keep the fields of every ``every``-th frame (and the last one).
         n_frames: frames to predict after frame 0 (default: the dataset's length).
         batch_size: sequences rolled out together (default: all of ``indices``).
-        device: where the CRNN runs (default: the model's device, CPU for a folder).
+        device: where the CRNN runs (default: the network's device, CPU for a folder).
         progress: show a progress bar.
 
     Returns:
@@ -737,9 +735,9 @@ def domain_rollout(
         measures from the frame where it stops being finite.
     """
 
-    if isinstance(model, str | Path):
-        model = load_model(model, device)
-    model = model_on(model, device)
+    if isinstance(net, str | Path):
+        net = load_model(net, device)
+    net = net_on(net, device)
     if isinstance(every, bool) or int(every) != every or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
     with open_dataset(dataset_path) as ds:
@@ -759,7 +757,7 @@ def domain_rollout(
             + tuple(f"{side}/{n}" for side in ("nn", "pf") for n in measured)
         }
         kept = {side: np.empty((S, len(stored), N, N), np.float32) for side in ("nn", "pf")}
-        pf, eta_all = ds.model, ds.eta[indices]
+        pf, eta_all = ds.pf, ds.eta[indices]
         step = S if batch_size is None else int(batch_size)
         if step < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
@@ -775,7 +773,7 @@ def domain_rollout(
                 NonFiniteWarning(chunk),
             ]
             reference = lambda t, chunk=chunk: ds.read(chunk, t)  # noqa: E731
-            walk(phi0, _network_frames(model, phi0, eta, T), reference, trackers)
+            walk(phi0, _network_frames(net, phi0, eta, T), reference, trackers)
         bar.close()
         return {
             "index": indices,

@@ -77,7 +77,7 @@ from ..io.datasets import read_frames
 from ..io.files import atomic_output
 from ..physics.metrics import is_phase_separated
 from ..physics.solver import PhaseFieldModel
-from ..surrogate.inference import model_on, rollout_frames
+from ..surrogate.inference import net_on, rollout_frames
 
 __all__ = [
     "ETA_LIMITS",
@@ -291,14 +291,14 @@ class _Objective:
         start: initial states [S, H, W] (torch, on the computing device).
         targets: observed frames after the start [S, K, H, W] (same device).
         offsets: their times after the start, whole τ [K], increasing.
-        method, net, model: the forward model.
+        method, net, pf: the forward model (the network or the solver constants).
         batch_size: fields integrated or rolled out together.
     """
 
-    def __init__(self, start, targets, offsets, method, net, model, batch_size):
+    def __init__(self, start, targets, offsets, method, net, pf, batch_size):
         self.start, self.targets = start, targets
         self.offsets = [int(o) for o in offsets]
-        self.method, self.net, self.model = method, net, model
+        self.method, self.net, self.pf = method, net, pf
         self.batch_size = batch_size
         self.evaluations = np.zeros(start.shape[0], dtype=np.int64)
 
@@ -307,7 +307,7 @@ class _Objective:
         wanted = {offset: k for k, offset in enumerate(self.offsets)}
         n_frames = self.offsets[-1]
         if self.method == "solver":
-            frames = self.model.frames(
+            frames = self.pf.frames(
                 phi0, eta, n_frames, steps_per_frame=STEPS_PER_FRAME, dtype=phi0.dtype
             )
         else:
@@ -345,7 +345,7 @@ class _Objective:
         return (losses, torch.cat(kept)) if keep else losses
 
 
-def _prepare(frames, times, method, net, model, observation_noise, device, batch_size):
+def _prepare(frames, times, method, net, pf, observation_noise, device, batch_size):
     if method not in ("solver", "surrogate"):
         raise ValueError(f"method must be 'solver' or 'surrogate', got {method!r}")
     if method == "surrogate" and net is None:
@@ -363,7 +363,7 @@ def _prepare(frames, times, method, net, model, observation_noise, device, batch
     if observation_noise:
         start = wiener_filter(start, observation_noise)
     if method == "surrogate":
-        net = model_on(net, device)
+        net = net_on(net, device)
         device = next(net.parameters()).device
     device = torch.device(device or "cpu")
     objective = _Objective(
@@ -372,7 +372,7 @@ def _prepare(frames, times, method, net, model, observation_noise, device, batch
         times[1:] - times[0],
         method,
         net,
-        model or PhaseFieldModel(),
+        pf or PhaseFieldModel(),
         int(batch_size),
     )
     return objective, observed, times
@@ -385,7 +385,7 @@ def misfit_loss(
     *,
     method: Method = "solver",
     net=None,
-    model: PhaseFieldModel | None = None,
+    pf: PhaseFieldModel | None = None,
     observation_noise: float | None = None,
     device: str | torch.device | None = None,
     batch_size: int = 64,
@@ -393,7 +393,7 @@ def misfit_loss(
     """The loss L(η) of the module docstring on a grid of misfits: the profile [S, m].
 
     Args:
-        frames, times, method, net, model, observation_noise, device, batch_size: as in
+        frames, times, method, net, pf, observation_noise, device, batch_size: as in
             :func:`infer_misfit`.
         etas: misfits [m] (fractions), the same for every sequence.
 
@@ -401,7 +401,7 @@ def misfit_loss(
         L [S, m] (mean squared residual per observed pixel; inf where a rollout diverged).
     """
     objective, observed, _ = _prepare(
-        frames, times, method, net, model, observation_noise, device, batch_size
+        frames, times, method, net, pf, observation_noise, device, batch_size
     )
     etas = np.asarray(etas, dtype=np.float64).reshape(-1)
     if not np.isfinite(etas).all():
@@ -515,7 +515,7 @@ def infer_misfit(
     observation_noise: float | None = None,
     n_scan: int = 9,
     xatol: float = 1e-5,
-    model: PhaseFieldModel | None = None,
+    pf: PhaseFieldModel | None = None,
     device: str | torch.device | None = None,
     batch_size: int = 64,
     rng: np.random.Generator | None = None,
@@ -541,7 +541,7 @@ def infer_misfit(
             None: the frames are taken as they are.
         n_scan: points of the coarse uniform grid over ``eta_bounds`` (≥ 3).
         xatol: absolute tolerance of the refinement (fraction; 1e-5 = 0.001 %).
-        model: the solver constants (default: the paper's; use the dataset's ``model``).
+        pf: the solver constants (default: the paper's; use the dataset's ``pf``).
         device: where to compute (default: the CPU for the solver, the network's device for the
             surrogate).
         batch_size: fields integrated or rolled out together.
@@ -564,7 +564,7 @@ def infer_misfit(
         log.warning("the surrogate was trained on η in [0, 1.2 %%]; searching up to %g", high)
     began = time.perf_counter()
     objective, observed, times = _prepare(
-        frames, times, method, net, model, observation_noise, device, batch_size
+        frames, times, method, net, pf, observation_noise, device, batch_size
     )
     S = len(observed)
     grid = np.linspace(low, high, int(n_scan))
@@ -585,7 +585,7 @@ def infer_misfit(
         curvature=curvature,
         at_bound=(eta <= low + xatol) | (eta >= high - xatol),
         separated=is_phase_separated(last),
-        eta_spinodal=(model or PhaseFieldModel()).spinodal_misfit(phi_mean),
+        eta_spinodal=(pf or PhaseFieldModel()).spinodal_misfit(phi_mean),
         scan_eta=grid,
         scan_loss=scan,
         times=times,
@@ -641,7 +641,7 @@ def infer_dataset(
         method=method,
         net=net,
         observation_noise=noise or None,
-        model=observed.model,
+        pf=observed.pf,
         **options,
     )
     return {

@@ -210,7 +210,7 @@ class _Plan:
     attrs: dict
 
 
-def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldModel) -> _Plan:
+def _plan(preset: Preset, split: str, shard: tuple[int, int], pf: PhaseFieldModel) -> _Plan:
     spec = preset.split(split)
     size = preset.generation_batch
     all_batches = [
@@ -227,9 +227,9 @@ def _plan(preset: Preset, split: str, shard: tuple[int, int], model: PhaseFieldM
         "preset_hash": preset.hash,
         "split": split,
         "split_spec": json.dumps(spec.to_dict(), sort_keys=True),
-        "model": json.dumps(model.to_dict(), sort_keys=True),
+        "model": json.dumps(pf.to_dict(), sort_keys=True),
         "steps_per_frame": STEPS_PER_FRAME,
-        "tau": STEPS_PER_FRAME * model.dt,
+        "tau": STEPS_PER_FRAME * pf.dt,
         "n_total": spec.n_sequences,
         "shard": f"{k}/{n}",
         "generation_batch": size,
@@ -244,7 +244,7 @@ def generate_split(
     *,
     shard: tuple[int, int] = (0, 1),
     device: str | torch.device | None = None,
-    model: PhaseFieldModel | None = None,
+    pf: PhaseFieldModel | None = None,
     progress: bool = True,
 ) -> Path:
     """Generate (or resume, or find complete) one split of a preset into ``out``.
@@ -256,16 +256,16 @@ def generate_split(
         shard: (k, n): produce only the k-th of n contiguous parts (join them with
             :func:`join_shards`).
         device: where to integrate (default: CUDA if available, else CPU).
-        model: solver constants (default: the paper's).
+        pf: solver constants (default: the paper's).
         progress: show a progress bar.
 
     Returns:
         ``out``. If ``out`` already holds exactly this split and shard it is left untouched.
     """
     preset = get_preset(preset)
-    model = model or PhaseFieldModel()
+    pf = pf or PhaseFieldModel()
     device = resolve_device(device)
-    plan = _plan(preset, split, shard, model)
+    plan = _plan(preset, split, shard, pf)
     out = Path(out)
     with exclusive(out):
         if out.exists():
@@ -278,10 +278,10 @@ def generate_split(
                 plan.attrs["shard"],
             )
             return out
-        return _generate(plan, preset.name, split, out, model, device, progress)
+        return _generate(plan, preset.name, split, out, pf, device, progress)
 
 
-def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
+def _generate(plan, preset_name, split, out, pf, device, progress) -> Path:
     defining = {k: v for k, v in plan.attrs.items() if k not in _INFORMATIONAL}
     parts = ResumableParts(out.with_name(out.name + ".parts"), defining, "dataset generation")
     spec = plan.spec
@@ -299,7 +299,7 @@ def _generate(plan, preset_name, split, out, model, device, progress) -> Path:
     )
     bar.update(sum(len(b) for b in plan.batches if b not in todo) * frames_per_batch)
     for batch in todo:
-        _generate_batch(_GenerationJob(parts, spec, mask, model, device, plan.attrs, bar), batch)
+        _generate_batch(_GenerationJob(parts, spec, mask, pf, device, plan.attrs, bar), batch)
     bar.close()
     _assemble([parts.path(b) for b in plan.batches], out, {**plan.attrs, "devices": device.type})
     parts.remove()
@@ -354,7 +354,7 @@ class _GenerationJob:
     parts: ResumableParts
     spec: SplitSpec
     mask: np.ndarray
-    model: PhaseFieldModel
+    pf: PhaseFieldModel
     device: torch.device
     attrs: dict
     bar: tqdm
@@ -362,11 +362,11 @@ class _GenerationJob:
 
 def _generate_batch(job: _GenerationJob, batch: range) -> None:
     """Integrate the sequences ``batch`` of the split and write them as one part."""
-    parts, spec, mask, model, device, attrs, bar = (
+    parts, spec, mask, pf, device, attrs, bar = (
         job.parts,
         job.spec,
         job.mask,
-        job.model,
+        job.pf,
         job.device,
         job.attrs,
         job.bar,
@@ -380,7 +380,7 @@ def _generate_batch(job: _GenerationJob, batch: range) -> None:
     with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
         phi = _create_phi(f, len(batch), spec.n_frames + 1, spec.size)
         phi[:, 0] = phi0
-        frames = model.frames(
+        frames = pf.frames(
             phi0,
             eta,
             spec.n_frames,
@@ -562,7 +562,7 @@ class SequenceDataset:
         return self.phi.shape[-1]
 
     @property
-    def model(self) -> PhaseFieldModel:
+    def pf(self) -> PhaseFieldModel:
         """The solver constants the data were generated with."""
         return PhaseFieldModel.from_dict(json.loads(self.attrs["model"]))
 
@@ -661,7 +661,7 @@ def dataset_statistics(path: str | Path, *, threshold: float = 0.05) -> dict[str
         everything = np.arange(len(ds))
         first = ds.read(everything, 0)
         last = ds.read(everything, ds.n_frames)
-        spinodal = ds.model.spinodal_misfit(ds.phi_mean)
+        spinodal = ds.pf.spinodal_misfit(ds.phi_mean)
         final = contrast(last)
         return {
             "phi_mean": ds.phi_mean.astype(np.float64),
@@ -749,7 +749,7 @@ class Frames:
         index: [S] sequence numbers in the file.
         eta: [S] the misfits (NaN where the file does not say).
         phi_mean: [S] the mean compositions ⟨φ⟩.
-        model: the solver constants the file was made with.
+        pf: the solver constants the file was made with.
         trajectory: the file is one ``spinodal simulate`` trajectory, not a dataset.
     """
 
@@ -758,7 +758,7 @@ class Frames:
     index: np.ndarray
     eta: np.ndarray
     phi_mean: np.ndarray
-    model: PhaseFieldModel
+    pf: PhaseFieldModel
     trajectory: bool
 
 
@@ -791,14 +791,14 @@ def read_frames(
             phi = f["phi"][: wanted[-1] + 1][wanted][None].astype(np.float32)
             eta = np.array([float(f.attrs.get("eta", np.nan))])
             model_json = f.attrs.get("model")
-            model = PhaseFieldModel.from_dict(json.loads(model_json)) if model_json else None
+            pf = PhaseFieldModel.from_dict(json.loads(model_json)) if model_json else None
             return Frames(
                 phi,
                 np.asarray(wanted, dtype=np.float64),
                 np.array([0]),
                 eta,
                 phi[:, 0].mean(axis=(-2, -1), dtype=np.float64),
-                model or PhaseFieldModel(),
+                pf or PhaseFieldModel(),
                 True,
             )
     with open_dataset(path) as ds:
@@ -812,7 +812,7 @@ def read_frames(
             index,
             ds.eta[index].astype(np.float64),
             ds.phi_mean[index].astype(np.float64),
-            ds.model,
+            ds.pf,
             False,
         )
 

@@ -48,12 +48,12 @@ states stay within about 1 of their mean."""
 class SimulationDiverged(FloatingPointError):
     """The integration blew up. Attributes name the field, the step and the parameters."""
 
-    def __init__(self, message: str, *, field: int, step: int, eta: float, model: PhaseFieldModel):
+    def __init__(self, message: str, *, field: int, step: int, eta: float, pf: PhaseFieldModel):
         super().__init__(message)
         self.field = field
         self.step = step
         self.eta = eta
-        self.model = model
+        self.pf = pf
 
 
 @dataclass(frozen=True)
@@ -315,7 +315,7 @@ class PhaseFieldModel:
             field=field,
             step=step_index,
             eta=float(eta[field]),
-            model=self,
+            pf=self,
         )
 
 
@@ -333,20 +333,20 @@ class Stepper:
     destabilizing term enters through the transform of a real field.
 
     Args:
-        model: the constants.
+        pf: the constants.
         phi0: initial fields [B, H, W] (its dtype and device are used).
         eta: misfits [B].
     """
 
-    def __init__(self, model: PhaseFieldModel, phi0: torch.Tensor, eta: torch.Tensor):
+    def __init__(self, pf: PhaseFieldModel, phi0: torch.Tensor, eta: torch.Tensor):
         B, H, W = phi0.shape
-        equation = model.equation
-        q2 = model.grid(H, W, phi0.device, phi0.dtype).q2
-        trB = model.trace_B_grid(H, W, phi0.device, phi0.dtype)
+        equation = pf.equation
+        q2 = pf.grid(H, W, phi0.device, phi0.dtype).q2
+        trB = pf.trace_B_grid(H, W, phi0.device, phi0.dtype)
         implicit = equation.implicit_symbol(q2, trB, eta[:, None, None] ** 2)
-        denominator = 1 + model.dt * implicit
+        denominator = 1 + pf.dt * implicit
         # The explicit part δt N̂ = -δt M q² ŵ', with w'(½ + u) = c (u³ - u/4), c = 4A.
-        explicit = equation.cubic_coefficient * (model.dt * model.mobility) * q2
+        explicit = equation.cubic_coefficient * (pf.dt * pf.mobility) * q2
         # Multipliers duplicated over (re, im) so the updates are contiguous real operations.
         self._keep = (1 / denominator)[..., None].expand(-1, -1, -1, 2).contiguous()
         self._cubic = (explicit / denominator)[..., None].expand(-1, -1, -1, 2).contiguous()

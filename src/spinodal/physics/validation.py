@@ -158,24 +158,24 @@ def run_pfhub_bm1a(
         (times, F): the times actually reached (whole steps × dt) and the total free energy
         F = ∫ (κ/2 |∇φ|² + w(φ)) dA = n² ⟨f⟩ at each, numpy float64 arrays.
     """
-    model = pfhub_bm1a_model(dt)
+    pf = pfhub_bm1a_model(dt)
     times = pfhub_bm1a_output_times(t_end) if times is None else np.asarray(times, float)
     times = times[times <= t_end + 0.5 * dt]
     steps = np.unique(np.rint(times / dt).astype(np.int64))
     if steps.size == 0 or steps[0] < 0:
         raise ValueError(f"output times must be non-negative and at most t_end, got {times}")
-    area = (n * model.dx) ** 2
+    area = (n * pf.dx) ** 2
     phi = pfhub_bm1a_initial(n)
     done = 0
     F = []
     for target in steps:
         if target > done:
-            frames = model.frames(
+            frames = pf.frames(
                 phi, 0.0, 1, steps_per_frame=int(target - done), dtype=dtype, device=device
             )
             phi = next(frames)[0]
             done = int(target)
-        F.append(float(model.free_energy(phi, 0.0)["exact_total"]) * area)
+        F.append(float(pf.free_energy(phi, 0.0)["exact_total"]) * area)
     return steps * dt, np.asarray(F)
 
 
@@ -213,7 +213,7 @@ def pfhub_deviation(
 
 
 def linear_growth_check(
-    model: PhaseFieldModel,
+    pf: PhaseFieldModel,
     phi_mean: float,
     eta: float,
     *,
@@ -240,17 +240,17 @@ def linear_growth_check(
     noise = rng.standard_normal((size, size))
     noise -= noise.mean()
     phi0 = phi_mean + amplitude * noise / np.abs(noise).max()
-    final = model.evolve(phi0, eta, 1, steps_per_frame=steps, dtype="float64")[-1]
+    final = pf.evolve(phi0, eta, 1, steps_per_frame=steps, dtype="float64")[-1]
     phi_hat0 = np.fft.rfft2(phi0 - phi_mean)
     phi_hat = np.fft.rfft2(final - phi_mean)
-    k = 2 * np.pi * np.fft.fftfreq(size, d=model.dx)
-    kx = 2 * np.pi * np.fft.rfftfreq(size, d=model.dx)
+    k = 2 * np.pi * np.fft.fftfreq(size, d=pf.dx)
+    kx = 2 * np.pi * np.fft.rfftfreq(size, d=pf.dx)
     qy, qx = np.meshgrid(k, kx, indexing="ij")
     keep = (qx > 0) & (qy >= 0)
     qx, qy = qx[keep], qy[keep]
     with np.errstate(divide="ignore"):
-        measured = np.log(np.abs(phi_hat[keep]) / np.abs(phi_hat0[keep])) / (steps * model.dt)
-    discrete = np.log(model.amplification_factor(qx, qy, phi_mean, eta)) / model.dt
+        measured = np.log(np.abs(phi_hat[keep]) / np.abs(phi_hat0[keep])) / (steps * pf.dt)
+    discrete = np.log(pf.amplification_factor(qx, qy, phi_mean, eta)) / pf.dt
     return {
         "qx": qx,
         "qy": qy,
@@ -258,8 +258,8 @@ def linear_growth_check(
         "angle": np.arctan2(qy, qx),
         "measured": measured,
         "discrete": discrete,
-        "continuous": model.growth_rate(qx, qy, phi_mean, eta),
-        "resolved": discrete * steps * model.dt > np.log(1e-4),
+        "continuous": pf.growth_rate(qx, qy, phi_mean, eta),
+        "resolved": discrete * steps * pf.dt > np.log(1e-4),
         "phi_mean": np.asarray(float(phi_mean)),
         "eta": np.asarray(float(eta)),
     }

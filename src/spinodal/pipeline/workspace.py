@@ -71,7 +71,7 @@ class Workspace:
         root: folder of all workspaces (default :func:`default_root`).
         device: torch device for generation, training and rollouts (default: CUDA if
             available, else CPU).
-        model: a checkpoint folder to use as the CRNN (default: the shipped model of the
+        model_dir: a checkpoint folder to use as the CRNN (default: the shipped model of the
             preset, else one trained with the preset's recipe on first request).
         progress: show progress bars.
     """
@@ -82,16 +82,16 @@ class Workspace:
         root: str | Path | None = None,
         *,
         device: str | torch.device | None = None,
-        model: str | Path | None = None,
+        model_dir: str | Path | None = None,
         progress: bool = False,
     ):
         self.preset = get_preset(preset)
         self.root = Path(root) if root is not None else default_root()
         self.dir = self.root / self.preset.name
         self.device = resolve_device(device)
-        self._model = Path(model) if model not in (None, "") else None
-        if self._model is not None:
-            read_card(self._model)  # a clear error now rather than deep in a chapter
+        self._model_dir = Path(model_dir) if model_dir not in (None, "") else None
+        if self._model_dir is not None:
+            read_card(self._model_dir)  # a clear error now rather than deep in a chapter
         self.progress = progress
 
     def __repr__(self) -> str:
@@ -119,11 +119,16 @@ class Workspace:
             candidates.append(_source_data() / "models" / name)
         return next((c for c in candidates if (c / CARD_FILE).is_file()), candidates[0])
 
+    @property
+    def given_model_dir(self) -> Path | None:
+        """The checkpoint folder given as ``model_dir`` (None: the shipped or trained one)."""
+        return self._model_dir
+
     def model_path(self) -> Path:
         """The CRNN checkpoint folder: the one given, else the shipped one, else one trained
         with the preset's recipe into ``models/crnn-HASH`` (resumed if interrupted)."""
-        if self._model is not None:
-            return self._model
+        if self._model_dir is not None:
+            return self._model_dir
         if (self.shipped_model / CARD_FILE).is_file():
             return self.shipped_model
         recipe = {"training": self.preset.training, "stages": self.preset.stages}
@@ -132,7 +137,7 @@ class Workspace:
             out, TrainConfig.from_preset(self.preset).epochs, train_preset, self.preset
         )
 
-    def model(self) -> CRNN:
+    def net(self) -> CRNN:
         """The CRNN of :meth:`model_path`, loaded on this workspace's device."""
         return load_model(self.model_path(), self.device)
 
@@ -229,32 +234,38 @@ class Workspace:
 
     # --- evaluations -----------------------------------------------------------------------
 
-    def evaluation_file(self, split: str, model: str | Path | None = None) -> Path:
-        """Where the evaluation of ``model`` (default :meth:`model_path`) on ``split`` lives."""
-        model = Path(model) if model is not None else self.model_path()
-        return self.dir / "evaluations" / f"{model.resolve().name}--{split}.h5"
+    def evaluation_file(self, split: str, model_dir: str | Path | None = None) -> Path:
+        """Where the evaluation of ``model_dir`` (default :meth:`model_path`) on ``split``
+        lives."""
+        model_dir = Path(model_dir) if model_dir is not None else self.model_path()
+        return self.dir / "evaluations" / f"{model_dir.resolve().name}--{split}.h5"
 
-    def evaluation(self, split: str, model: str | Path | None = None, **kwargs) -> dict:
+    def evaluation(self, split: str, model_dir: str | Path | None = None, **kwargs) -> dict:
         """NN-versus-PF measures of ``split`` (:func:`spinodal.analysis.evaluation.evaluate_split`,
         computed on first request), as :func:`~spinodal.analysis.evaluation.read_evaluation` returns
-        them. ``model`` defaults to :meth:`model_path`; ``kwargs`` go to ``evaluate_split``."""
-        model = Path(model) if model is not None else self.model_path()
-        path = self.evaluation_file(split, model)
+        them. ``model_dir`` defaults to :meth:`model_path`; ``kwargs`` go to ``evaluate_split``."""
+        model_dir = Path(model_dir) if model_dir is not None else self.model_path()
+        path = self.evaluation_file(split, model_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         key = evaluate_split(
-            model, self.dataset(split), path, device=self.device, progress=self.progress, **kwargs
+            model_dir,
+            self.dataset(split),
+            path,
+            device=self.device,
+            progress=self.progress,
+            **kwargs,
         )
         return read_evaluation(path, key)
 
     # --- anything else ---------------------------------------------------------------------
 
-    def model_identity(self, model: str | Path | None = None) -> str:
+    def model_identity(self, model_dir: str | Path | None = None) -> str:
         """A short hash of a checkpoint's weights file and its architecture (default
         :meth:`model_path`; two folders with the same weights but a different output filter
         differ): put it in the ``key`` of :meth:`cached` results that depend on the model."""
-        model = Path(model) if model is not None else self.model_path()
-        architecture = read_card(model).get("model_config", {})
-        return stable_hash({"weights": file_hash(model / MODEL_FILE), "model": architecture})
+        model_dir = Path(model_dir) if model_dir is not None else self.model_path()
+        architecture = read_card(model_dir).get("model_config", {})
+        return stable_hash({"weights": file_hash(model_dir / MODEL_FILE), "model": architecture})
 
     def cached(
         self, name: str, compute: Callable[[], dict[str, np.ndarray]], **key

@@ -38,9 +38,9 @@ MODEL_FILE = "model.pt"
 CARD_FILE = "card.json"
 
 
-def weights_hash(model: CRNN) -> str:
-    """SHA-256 (first 16 hex digits) of ``model``'s architecture and weights together."""
-    module = model.module if hasattr(model, "module") else model  # DistributedDataParallel
+def weights_hash(net: CRNN) -> str:
+    """SHA-256 (first 16 hex digits) of ``net``'s architecture and weights together."""
+    module = net.module if hasattr(net, "module") else net  # DistributedDataParallel
     digest = hashlib.sha256(module.config.to_json().encode())
     for name, tensor in sorted(module.state_dict().items()):
         digest.update(name.encode())
@@ -48,12 +48,12 @@ def weights_hash(model: CRNN) -> str:
     return digest.hexdigest()[:16]
 
 
-def save_checkpoint(directory: str | Path, model: CRNN, card: dict) -> Path:
-    """Write ``model``'s weights and ``card`` (plus its ``model_config`` and ``weights_hash``)
+def save_checkpoint(directory: str | Path, net: CRNN, card: dict) -> Path:
+    """Write ``net``'s weights and ``card`` (plus its ``model_config`` and ``weights_hash``)
     into ``directory``, each file atomically."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    module = model.module if hasattr(model, "module") else model  # DistributedDataParallel
+    module = net.module if hasattr(net, "module") else net  # DistributedDataParallel
     state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
     card = {**card, "model_config": module.config.to_dict(), "weights_hash": weights_hash(module)}
     atomic_write(directory / MODEL_FILE, lambda p: torch.save(state, p))
@@ -89,7 +89,7 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
         config = ModelConfig.from_dict(card["model_config"])
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path / CARD_FILE}: bad model_config: {error}") from None
-    model = CRNN(config)
+    net = CRNN(config)
     weights = path / MODEL_FILE
     if not weights.is_file():
         raise FileNotFoundError(f"{weights} missing")
@@ -108,20 +108,20 @@ def load_model(path: str | Path, device: str | torch.device | None = None) -> CR
     if not isinstance(state, dict):
         raise ValueError(f"{weights} does not hold a state dict of weights")
     try:
-        model.load_state_dict(state)
+        net.load_state_dict(state)
     except RuntimeError as error:
         raise ValueError(
             f"the weights in {weights} do not fit the architecture of its card "
             f"({card['model_config']}): {str(error).splitlines()[0]}"
         ) from None
     expected = card.get("weights_hash")
-    if expected is not None and weights_hash(model) != expected:
+    if expected is not None and weights_hash(net) != expected:
         raise ValueError(
             f"{path}: the weights and the card's model_config do not match the weights_hash "
             "they were saved with (was card.json or model.pt edited?); restore the checkpoint"
         )
-    model.card = card
-    return model.to(device or "cpu").eval()
+    net.card = card
+    return net.to(device or "cpu").eval()
 
 
 def training_range(card: dict) -> dict[str, tuple[float, float]] | None:
@@ -156,16 +156,16 @@ def derive_checkpoint(source: str | Path, out: str | Path, **changes) -> Path:
     The card keeps the source's training record and names the source and the changes under
     ``derived_from``. Returns ``out``."""
     source, out = Path(source), Path(out)
-    model = load_model(source)
-    changed = ModelConfig.from_dict({**model.config.to_dict(), **changes})
+    net = load_model(source)
+    changed = ModelConfig.from_dict({**net.config.to_dict(), **changes})
     derived = CRNN(changed)
     try:
-        derived.load_state_dict(model.state_dict())
+        derived.load_state_dict(net.state_dict())
     except RuntimeError as error:
         raise ValueError(
             f"changes {changes} alter the weights of {source}: {str(error).splitlines()[0]}"
         ) from None
-    card = {k: v for k, v in model.card.items() if k != "model_config"}
+    card = {k: v for k, v in net.card.items() if k != "model_config"}
     card["derived_from"] = {"path": str(source), "changes": changes}
     return save_checkpoint(out, derived, card)
 

@@ -27,20 +27,20 @@ from ..physics.metrics import PHYSICAL_RANGE, has_diverged
 from .checkpoint import load_model, training_range
 from .model import CRNN
 
-__all__ = ["rollout", "rollout_frames", "predict_to_file", "model_on", "DivergenceWatch"]
+__all__ = ["rollout", "rollout_frames", "predict_to_file", "net_on", "DivergenceWatch"]
 
 log = logging.getLogger(__name__)
 
 
-def model_on(model: CRNN, device: str | torch.device | None) -> CRNN:
-    """``model`` itself if it already lives on ``device`` (or ``device`` is None), else a copy
-    moved there: the caller's model is never moved."""
+def net_on(net: CRNN, device: str | torch.device | None) -> CRNN:
+    """``net`` itself if it already lives on ``device`` (or ``device`` is None), else a copy
+    moved there: the caller's network is never moved."""
     if device is None:
-        return model
-    current, target = next(model.parameters()).device, torch.device(device)
+        return net
+    current, target = next(net.parameters()).device, torch.device(device)
     if target.type == current.type and target.index in (None, current.index):
-        return model
-    return copy.deepcopy(model).to(target)
+        return net
+    return copy.deepcopy(net).to(target)
 
 
 def _check_counts(n_frames: int, every: int) -> tuple[int, int]:
@@ -54,35 +54,35 @@ def _check_counts(n_frames: int, every: int) -> tuple[int, int]:
 
 
 def rollout_frames(
-    model: CRNN, phi0: torch.Tensor, eta: torch.Tensor, n_frames: int, every: int = 1
+    net: CRNN, phi0: torch.Tensor, eta: torch.Tensor, n_frames: int, every: int = 1
 ) -> Iterator[torch.Tensor]:
     """Yield the recorded frames φ_{kτ}, φ_{2kτ}, ..., φ_{n_frames τ} (k = ``every``), each
-    [B, H, W] on the model's device, from φ_0 ``phi0`` [B, H, W] and misfits ``eta`` [B].
+    [B, H, W] on the network's device, from φ_0 ``phi0`` [B, H, W] and misfits ``eta`` [B].
 
     The low-level, memory-bounded loop (no input validation, no chunking): ``phi0`` and ``eta``
-    must already be tensors on the model's device and dtype. Run it under
+    must already be tensors on the network's device and dtype. Run it under
     ``torch.inference_mode()`` (as :func:`rollout` does) unless gradients are wanted: autograd
     would otherwise keep the graph of every step.
     """
     n_frames, every = _check_counts(n_frames, every)
-    hidden = model.initial_hidden(phi0)
+    hidden = net.initial_hidden(phi0)
     phi = phi0
     for t in range(1, n_frames + 1):
-        phi, hidden = model.step(phi, hidden, eta)
+        phi, hidden = net.step(phi, hidden, eta)
         if t % every == 0:
             yield phi
 
 
 def _prepare(
-    model: CRNN, phi0, eta, device, name: str = "phi0"
+    net: CRNN, phi0, eta, device, name: str = "phi0"
 ) -> tuple[CRNN, torch.Tensor, torch.Tensor, bool]:
-    """(model on the device, validated fields [B, H, W], misfits [B], whether input was 3D)."""
-    model = model_on(model, device)
-    parameter = next(model.parameters())
+    """(net on the device, validated fields [B, H, W], misfits [B], whether input was 3D)."""
+    net = net_on(net, device)
+    parameter = next(net.parameters())
     batch = as_field_batch(phi0, name=name, dtype=parameter.dtype, device=parameter.device)
     check_misfit(eta.detach().cpu().numpy() if isinstance(eta, torch.Tensor) else eta)
     eta = as_parameter(eta, batch.data.shape[0], name="eta", like=batch.data)
-    return model, batch.data, eta, batch.batched
+    return net, batch.data, eta, batch.batched
 
 
 def warn_outside_training(card: dict, eta, phi_mean) -> None:
@@ -140,7 +140,7 @@ class DivergenceWatch:
 
 
 def rollout(
-    model: CRNN,
+    net: CRNN,
     phi0,
     eta,
     n_frames: int,
@@ -152,7 +152,7 @@ def rollout(
     """Predict ``n_frames`` frames τ apart from φ_0 alone (free rollout, paper Sec. 2.3).
 
     Args:
-        model: a CRNN (e.g. from :func:`spinodal.surrogate.checkpoint.load_model`); its mode
+        net: a CRNN (e.g. from :func:`spinodal.surrogate.checkpoint.load_model`); its mode
             (train/eval) does not matter, the network has no dropout or normalization layers.
         phi0: initial fields [H, W] or [B, H, W], numpy or torch (any size ≥ 4: the network is
             fully convolutional and periodic).
@@ -160,11 +160,11 @@ def rollout(
         n_frames: frames to predict after φ_0 (each one τ = 100 solver steps later).
         every: record every ``every``-th frame only; it must divide ``n_frames``.
         batch_size: fields rolled out together (default: all at once); bounds device memory.
-        device: where to compute (default: the model's device). A model elsewhere is copied
-            there; the caller's model is not moved.
+        device: where to compute (default: the network's device). A network elsewhere is copied
+            there; the caller's network is not moved.
 
     Returns:
-        numpy array [..., n_frames // every + 1, H, W] in the model's dtype (float32), with
+        numpy array [..., n_frames // every + 1, H, W] in the network's dtype (float32), with
         the leading B only for 3D input (numpy also for torch input): frame 0 is ``phi0``,
         frame i is φ at time i·every·τ. Only these frames are kept, in host memory.
 
@@ -172,14 +172,14 @@ def rollout(
         ValueError: wrong shape, non-finite fields or η, wrong number of η values, bad counts.
     """
     n_frames, every = _check_counts(n_frames, every)
-    model, phi, eta, batched = _prepare(model, phi0, eta, device)
+    net, phi, eta, batched = _prepare(net, phi0, eta, device)
     B, H, W = phi.shape
     out = torch.empty((B, n_frames // every + 1, H, W), dtype=phi.dtype)
     out[:, 0] = phi.cpu()
     watch = DivergenceWatch(B)
     with torch.inference_mode():
         for chunk in _chunks(B, batch_size):
-            frames = rollout_frames(model, phi[chunk], eta[chunk], n_frames, every)
+            frames = rollout_frames(net, phi[chunk], eta[chunk], n_frames, every)
             for i, frame in enumerate(frames, start=1):
                 out[chunk, i] = frame.cpu()
                 watch.see(chunk, i * every, frame)
@@ -248,11 +248,11 @@ def predict_to_file(
         eta = file_eta if np.ndim(fields) == 3 else file_eta[0]
     elif file_eta is not None:
         log.info("using eta = %s for every field instead of the values in %s", eta, init)
-    model = load_model(model_dir, device)
-    model, phi, eta_b, batched = _prepare(model, fields, eta, None, name=str(init))
+    net = load_model(model_dir, device)
+    net, phi, eta_b, batched = _prepare(net, fields, eta, None, name=str(init))
     B, H, W = phi.shape
     eta_values = np.broadcast_to(np.asarray(eta, dtype=np.float64), (B,)).copy()
-    warn_outside_training(model.card, eta_values, phi.mean(dim=(-2, -1)).cpu().numpy())
+    warn_outside_training(net.card, eta_values, phi.mean(dim=(-2, -1)).cpu().numpy())
     recorded = n_frames // every + 1
     check_room(out, B * recorded * H * W * 4)
     with atomic_output(out) as tmp:
@@ -279,7 +279,7 @@ def predict_to_file(
             watch = DivergenceWatch(B)
             with torch.inference_mode():
                 for chunk in _chunks(B, batch_size):
-                    frames = rollout_frames(model, phi[chunk], eta_b[chunk], n_frames, every)
+                    frames = rollout_frames(net, phi[chunk], eta_b[chunk], n_frames, every)
                     for i, frame in enumerate(frames, start=1):
                         write(chunk, i, frame)
                         watch.see(chunk, i * every, frame)
@@ -291,7 +291,7 @@ def predict_to_file(
                     "n_frames": n_frames,
                     "init": str(init),
                     "model": str(Path(model_dir)),
-                    "model_card": json.dumps(model.card, sort_keys=True),
+                    "model_card": json.dumps(net.card, sort_keys=True),
                     "device": str(phi.device),
                     "spinodal_version": __version__,
                 }

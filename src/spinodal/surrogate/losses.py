@@ -27,16 +27,12 @@ def gradient_squared(phi: torch.Tensor) -> torch.Tensor:
     return gx * gx + gy * gy
 
 
-def mean_free_energy(
-    phi: torch.Tensor, eta: torch.Tensor, physics: PhaseFieldModel
-) -> torch.Tensor:
+def mean_free_energy(phi: torch.Tensor, eta: torch.Tensor, pf: PhaseFieldModel) -> torch.Tensor:
     """The paper's ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ of fields [B, T, H, W] with misfits [B] → [B, T]."""
     H, W = phi.shape[-2:]
-    grid = physics.grid(H, W, phi.device, phi.dtype)
-    trB = physics.trace_B_grid(H, W, phi.device, phi.dtype)
-    energies = energy_densities(
-        phi, eta[:, None], grid, trB, A=physics.well_height, kappa=physics.kappa
-    )
+    grid = pf.grid(H, W, phi.device, phi.dtype)
+    trB = pf.trace_B_grid(H, W, phi.device, phi.dtype)
+    energies = energy_densities(phi, eta[:, None], grid, trB, A=pf.well_height, kappa=pf.kappa)
     return energies["paper_total"]
 
 
@@ -46,7 +42,7 @@ def sequence_loss(
     eta: torch.Tensor,
     *,
     weights: LossWeights | None = None,
-    physics: PhaseFieldModel | None = None,
+    pf: PhaseFieldModel | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Eq. 11 averaged over samples and predicted frames.
 
@@ -54,7 +50,7 @@ def sequence_loss(
         predicted, true: frames [B, T, H, W] (the predicted frames only).
         eta: misfits [B] (fractions).
         weights: term weights (default: the paper's).
-        physics: the solver's constants for L_f (default: the paper's).
+        pf: the solver's constants for L_f (default: the paper's).
 
     Returns:
         (total, terms): the weighted scalar loss and the unweighted terms ``phi``, ``grad``,
@@ -69,9 +65,9 @@ def sequence_loss(
         "grad": ((gradient_squared(predicted) - gradient_squared(true)) ** 2).mean(),
     }
     if weights.free_energy:
-        physics = physics or PhaseFieldModel()
-        f_pred = mean_free_energy(predicted, eta.float(), physics)
-        f_true = mean_free_energy(true, eta.float(), physics)
+        pf = pf or PhaseFieldModel()
+        f_pred = mean_free_energy(predicted, eta.float(), pf)
+        f_true = mean_free_energy(true, eta.float(), pf)
         terms["free_energy"] = ((f_pred - f_true) ** 2).mean()
     else:
         terms["free_energy"] = predicted.new_zeros(())

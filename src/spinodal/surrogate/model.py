@@ -233,6 +233,6 @@ class CRNN(nn.Module):
         return torch.stack(predictions, dim=1)
 
 
-def count_parameters(model: nn.Module) -> int:
+def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

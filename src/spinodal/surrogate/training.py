@@ -245,7 +245,7 @@ def train(
             raise ValueError(f"{data} has no validation sequences (use the 'train' split)")
         train_set = _Sequences(ds, train_idx, config.frames)
         val_set = _Sequences(ds, val_idx[world.rank :: world.world], config.frames)
-        physics = ds.model
+        pf = ds.pf
         data_info = {
             "frames": train_set.n_frames,
             "path": str(data),
@@ -261,7 +261,7 @@ def train(
                 float(ds.phi_mean[train_idx].max()),
             ],
         }
-        data = _Data(train_set, val_set, physics, data_info)
+        data = _Data(train_set, val_set, pf, data_info)
         return _fit(config, data, _Run(out, device, world, resume, progress, compile))
     finally:
         ds.close()
@@ -337,7 +337,7 @@ class _Data:
 
     train: _Sequences
     validation: _Sequences
-    physics: PhaseFieldModel
+    pf: PhaseFieldModel
     info: dict
 
 
@@ -358,7 +358,7 @@ class _Run:
 
 
 def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
-    train_set, val_set, physics, data_info = data.train, data.validation, data.physics, data.info
+    train_set, val_set, pf, data_info = data.train, data.validation, data.pf, data.info
     out, device, world, state_path = run.out, run.device, run.world, run.state_path
     resume, progress, compile = run.resume, run.progress, run.compile
     T = train_set.n_frames
@@ -369,13 +369,13 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
         )
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, globals untouched
         torch.manual_seed(config.seed)
-        model = CRNN(config.model).to(device)
+        net = CRNN(config.model).to(device)
     if config.init_from is not None and not (resume and state_path.exists()):
-        _load_initial_weights(model, config)
+        _load_initial_weights(net, config)
     if compile:
-        model.step = torch.compile(model.step)
-    net = torch.nn.parallel.DistributedDataParallel(model) if world.active else model
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        net.step = torch.compile(net.step)
+    wrapped = torch.nn.parallel.DistributedDataParallel(net) if world.active else net
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     history: list[dict] = []
     start_epoch, best, wall = 0, _NONE_YET, 0.0
     if resume and state_path.exists():
@@ -390,7 +390,7 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
                 f"{out} was trained with a different configuration ({', '.join(differs)} "
                 "differ); cannot resume"
             )
-        model.load_state_dict(state["model"])
+        net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         history = json.loads(state["history"])
         start_epoch = len(history)
@@ -406,7 +406,7 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
         n_batches = train_set.n // config.batch_size
         if n_batches == 0:
             raise ValueError(f"{train_set.n} training sequences < batch_size {config.batch_size}")
-        net.train()
+        wrapped.train()
         sums = torch.zeros(4, dtype=torch.float64)
         bar = tqdm(
             range(n_batches),
@@ -443,7 +443,7 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             with torch.autocast(
                 device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
             ):
-                predicted = net(
+                predicted = wrapped(
                     inputs,
                     eta,
                     n_input=n_input,
@@ -452,12 +452,12 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
                     grad_from=config.pushforward_frames,
                 )
             loss, terms = sequence_loss(
-                predicted, phi[:, n_input:], eta, weights=config.weights, physics=physics
+                predicted, phi[:, n_input:], eta, weights=config.weights, pf=pf
             )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                torch.nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
             optimizer.step()
             sums += torch.tensor(
                 [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
@@ -465,7 +465,7 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             bar.set_postfix(loss=f"{loss.item():.3e}", n_input=n_input)
         bar.close()
         train_stats = world.sum(sums) / (n_batches * world.world)
-        validation = _validate(model, val_set, config, physics, device, world)
+        validation = _validate(net, val_set, config, pf, device, world)
         wall += time.perf_counter() - began
         record = {
             "epoch": epoch + 1,
@@ -478,8 +478,8 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
         if world.main:
             if _selection_key(record) < best:
                 best = _selection_key(record)
-                save_checkpoint(out, model, _card(config, data_info, history, wall, device))
-            _save_state(state_path, model, optimizer, config, history, wall)
+                save_checkpoint(out, net, _card(config, data_info, history, wall, device))
+            _save_state(state_path, net, optimizer, config, history, wall)
             text = json.dumps(history, indent=1)
             atomic_write(out / "history.json", lambda tmp, text=text: tmp.write_text(text))
             log.info(
@@ -552,7 +552,7 @@ def _with_defaults(saved: dict) -> dict:
     return merged
 
 
-def _load_initial_weights(model: CRNN, config: TrainConfig) -> None:
+def _load_initial_weights(net: CRNN, config: TrainConfig) -> None:
     """Start from the weights of the checkpoint ``config.init_from`` (same architecture; the
     output filter's β, which has no weights, may differ: a stage may switch it on)."""
     start = load_model(config.init_from)
@@ -563,7 +563,7 @@ def _load_initial_weights(model: CRNN, config: TrainConfig) -> None:
             f"init_from {config.init_from} has architecture {start.config.to_dict()}, "
             f"the run asks for {config.model.to_dict()}"
         )
-    model.load_state_dict(start.state_dict())
+    net.load_state_dict(start.state_dict())
 
 
 def _generator(seed: int, epoch: int, batch: int) -> torch.Generator:
@@ -572,9 +572,9 @@ def _generator(seed: int, epoch: int, batch: int) -> torch.Generator:
 
 
 @torch.no_grad()
-def _validate(model, val_set, config, physics, device, world, batch: int = 8) -> dict:
+def _validate(net, val_set, config, pf, device, world, batch: int = 8) -> dict:
     """Full rollouts from φ_0 on (this process's share of) the validation sequences."""
-    model.eval()
+    net.eval()
     T = val_set.n_frames
     sums = torch.zeros(4, dtype=torch.float64)
     abs_error = torch.zeros(T, dtype=torch.float64)
@@ -584,10 +584,8 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
         with torch.autocast(
             device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
         ):
-            predicted = model(phi[:, :1], eta, n_input=1, n_frames=T)
-        loss, terms = sequence_loss(
-            predicted, phi[:, 1:], eta, weights=config.weights, physics=physics
-        )
+            predicted = net(phi[:, :1], eta, n_input=1, n_frames=T)
+        loss, terms = sequence_loss(predicted, phi[:, 1:], eta, weights=config.weights, pf=pf)
         n = len(phi)
         sums += n * torch.tensor(
             [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
@@ -599,11 +597,11 @@ def _validate(model, val_set, config, physics, device, world, batch: int = 8) ->
     out = dict(zip(("loss", *_TERMS), stats.tolist(), strict=True))
     out["mae"] = mae.tolist()  # per predicted frame 1..T
     if config.stability_frames:
-        out["stability"] = _stability(model, val_set, config, device, world, batch)
+        out["stability"] = _stability(net, val_set, config, device, world, batch)
     return out
 
 
-def _stability(model, val_set, config, device, world, batch: int) -> dict:
+def _stability(net, val_set, config, device, world, batch: int) -> dict:
     """Free rollouts of ``config.stability_frames`` from the first ``stability_sequences``
     validation states (this process's share): how many leave the physical range, and when."""
     n = min(config.stability_sequences, val_set.n)
@@ -616,7 +614,7 @@ def _stability(model, val_set, config, device, world, batch: int) -> dict:
             device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"
         ):
             frames = torch.stack(
-                list(rollout_frames(model, phi0, eta, config.stability_frames)), dim=1
+                list(rollout_frames(net, phi0, eta, config.stability_frames)), dim=1
             )
         at = divergence_frame(frames.float().cpu().numpy())
         first[start : start + len(at)] = torch.from_numpy(np.where(at >= 0, at + 1, -1.0))
@@ -679,9 +677,9 @@ def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
     return {"pairs": pairs, "differs_in": differs, "same_as_paper": not differs}
 
 
-def _save_state(path: Path, model, optimizer, config, history, wall) -> None:
+def _save_state(path: Path, net, optimizer, config, history, wall) -> None:
     state = {
-        "model": model.state_dict(),
+        "model": net.state_dict(),
         "optimizer": optimizer.state_dict(),
         "config": json.dumps(config.to_dict()),
         "history": json.dumps(history),
