@@ -142,8 +142,7 @@ def _add_simulate(sub) -> None:
         help="floating-point precision (default float32)",
     )
     _add_device(p)
-    p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
-    _add_overwrite(p)
+    _add_output(p)
     p.set_defaults(run=_run_simulate, interrupted=NOTHING_WRITTEN)
 
 
@@ -170,9 +169,17 @@ def _add_sizes(p, default: list[int]) -> None:
     )
 
 
-def _add_overwrite(p) -> None:
+def _add_output(p, what: str = "output HDF5 file") -> None:
+    """``--out`` (required) and ``--overwrite``: an existing file is refused unless asked."""
+    p.add_argument("--out", type=Path, required=True, help=what)
     p.add_argument(
         "--overwrite", action="store_true", help="replace --out if it exists (default: refuse)"
+    )
+
+
+def _add_batch_size(p, default: int, what: str) -> None:
+    p.add_argument(
+        "--batch-size", type=_positive, default=default, help=f"{what} (default {default})"
     )
 
 
@@ -302,8 +309,7 @@ def _add_join(sub) -> None:
         description="Join files made with 'spinodal dataset --shard k/n'.",
     )
     p.add_argument("parts", nargs="+", type=Path, help="shard files, in any order")
-    p.add_argument("--out", type=Path, required=True, help="the joined HDF5 file")
-    _add_overwrite(p)
+    _add_output(p, "the joined HDF5 file")
     p.set_defaults(run=_run_join, interrupted=NOTHING_WRITTEN)
 
 
@@ -570,12 +576,9 @@ def _add_predict(sub) -> None:
         default=1,
         help="record every K-th frame only; K must divide --frames (default 1)",
     )
-    p.add_argument(
-        "--batch-size", type=_positive, default=16, help="fields rolled out together (default 16)"
-    )
+    _add_batch_size(p, 16, "fields rolled out together")
     _add_device(p)
-    p.add_argument("--out", type=Path, required=True, help="output HDF5 file")
-    _add_overwrite(p)
+    _add_output(p)
     p.set_defaults(run=_run_predict, interrupted=NOTHING_WRITTEN)
 
 
@@ -625,12 +628,7 @@ def _add_evaluate(sub) -> None:
     )
     p.add_argument("--data", type=Path, help="dataset HDF5 file of a split")
     p.add_argument("--out", type=Path, help="results HDF5 file (other groups are kept)")
-    p.add_argument(
-        "--batch-size",
-        type=_positive,
-        default=8,
-        help="sequences rolled out and measured together (default 8)",
-    )
+    _add_batch_size(p, 8, "sequences rolled out and measured together")
     p.add_argument(
         "--frames",
         type=_non_negative,
@@ -957,12 +955,9 @@ def _add_infer(sub) -> None:
     p.add_argument(
         "--scan", type=_count(3), default=9, help="points of the coarse eta scan (default 9)"
     )
-    p.add_argument(
-        "--batch-size", type=_positive, default=64, help="fields simulated together (default 64)"
-    )
+    _add_batch_size(p, 64, "fields simulated together")
     _add_device(p)
-    p.add_argument("--out", type=Path, required=True, help="results file, .csv or .h5")
-    _add_overwrite(p)
+    _add_output(p, "results file, .csv or .h5")
     p.set_defaults(run=_run_infer, interrupted=NOTHING_WRITTEN)
 
 

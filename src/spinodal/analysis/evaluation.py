@@ -143,6 +143,28 @@ def _weights_hash(net) -> str:
     return digest.hexdigest()[:12]
 
 
+def _network(net: CRNN | str | Path, device: str | torch.device | None) -> CRNN:
+    """A CRNN, or the one of a checkpoint folder, on ``device`` (None: where it is)."""
+    if isinstance(net, str | Path):
+        net = load_model(net, device)
+    return net_on(net, device)
+
+
+def _frames_and_sequences(
+    ds: SequenceDataset, n_frames: int | None, indices: Sequence[int] | None
+) -> tuple[int, np.ndarray]:
+    """(frames T after φ₀, sequence numbers) asked of ``ds``: default all of either; a clear
+    error for a T beyond the file or a sequence number outside it."""
+    T = ds.n_frames if n_frames is None else int(n_frames)
+    if not 0 <= T <= ds.n_frames:
+        raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
+    indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
+    valid = indices.ndim == 1 and len(indices) and np.all((indices >= 0) & (indices < len(ds)))
+    if not valid:
+        raise ValueError(f"indices must be sequence numbers in [0, {len(ds)}), got {indices}")
+    return T, indices
+
+
 def _frames_to_store(frames_to_store, n_frames: int) -> list[int]:
     if frames_to_store is None:
         frames_to_store = (0, PHASE_DIAGRAM_FRAME, 500, n_frames)
@@ -187,16 +209,13 @@ def evaluate_split(
 
     if isinstance(net, str | Path):
         model_name = model_name or Path(net).resolve().name
-        net = load_model(net, device)
     model_name = model_name or "model"
-    net = net_on(net, device)
+    net = _network(net, device)
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     out_path = Path(out_path)
     with open_dataset(dataset_path) as ds:
-        T = ds.n_frames if n_frames is None else int(n_frames)
-        if not 0 <= T <= ds.n_frames:
-            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
+        T, _ = _frames_and_sequences(ds, n_frames, None)
         key = evaluation_key(model_name, dataset_name or _dataset_name(ds))
         stored = _frames_to_store(frames_to_store, T)
         identity = {
@@ -444,10 +463,7 @@ def perturbed_ensemble(
     if not (np.isfinite(noise_std) and noise_std >= 0):
         raise ValueError(f"noise_std must be a non-negative finite number, got {noise_std!r}")
     with open_dataset(dataset_path) as ds:
-        T = ds.n_frames if n_frames is None else int(n_frames)
-        if not 0 <= T <= ds.n_frames:
-            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
-        indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
+        T, indices = _frames_and_sequences(ds, n_frames, indices)
         pf = ds.pf
         steps = int(ds.attrs.get("steps_per_frame", 100))
         out = {name: np.empty((len(indices), T + 1)) for name in ("mae", *_ENSEMBLE_MEASURES)}
@@ -735,19 +751,11 @@ def domain_rollout(
         measures from the frame where it stops being finite.
     """
 
-    if isinstance(net, str | Path):
-        net = load_model(net, device)
-    net = net_on(net, device)
+    net = _network(net, device)
     if isinstance(every, bool) or int(every) != every or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
     with open_dataset(dataset_path) as ds:
-        T = ds.n_frames if n_frames is None else int(n_frames)
-        if not 0 <= T <= ds.n_frames:
-            raise ValueError(f"n_frames must be in [0, {ds.n_frames}], got {n_frames!r}")
-        indices = np.arange(len(ds)) if indices is None else np.asarray(indices, dtype=int)
-        valid = indices.ndim == 1 and len(indices) and np.all((indices >= 0) & (indices < len(ds)))
-        if not valid:
-            raise ValueError(f"indices must be sequence numbers in [0, {len(ds)}), got {indices}")
+        T, indices = _frames_and_sequences(ds, n_frames, indices)
         stored = sorted({*range(0, T + 1, int(every)), T})
         S, N = len(indices), ds.size
         measured = ("paper_total", "interface")
