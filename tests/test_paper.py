@@ -34,3 +34,11 @@ def test_the_paper_module_holds_data_only():
     source = open(paper.__file__).read()
     assert "import spinodal" not in source and "from ." not in source
     assert not [n for n, v in RECORDS.items() if callable(v) and n != "PaperValue"]
+
+
+def test_every_ablation_variant_has_the_papers_conclusion():
+    from spinodal.presets import PRESETS
+
+    names = {v.name for preset in PRESETS.values() for v in preset.ablations}
+    assert names and names == set(paper.ABLATION_CONCLUSIONS)
+    assert "significantly enhance" in paper.ABLATION_CONCLUSIONS["no_grad"]

@@ -208,3 +208,119 @@ def test_the_cached_symbol_works_in_training_after_an_inference_rollout():
     x = torch.rand(2, 8, 8, requires_grad=True)
     implicit_filter(x, 5.0).square().sum().backward()
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+# --- the probes of the book, cached in a workspace (chapters 03 and 09) --------------------------
+
+
+@pytest.fixture
+def staged_checkpoints(tmp_path):
+    """A silent network without filter (stage s1) fine-tuned into one with β = 5 (s2)."""
+    from spinodal.surrogate.checkpoint import save_checkpoint
+
+    first = save_checkpoint(tmp_path / "s1", _silent_net(0.0), {"preset": "tiny", "stage": "s1"})
+    second = save_checkpoint(
+        tmp_path / "s2",
+        _silent_net(5.0),
+        {"preset": "tiny", "stage": "s2", "recipe": {"init_from": str(first)}},
+    )
+    return first, second
+
+
+@pytest.fixture
+def spied_workspace(tmp_path):
+    """A tiny workspace in a temporary root whose ``cached`` records every (name, key)."""
+    from spinodal.pipeline.workspace import Workspace
+
+    ws = Workspace("tiny", root=tmp_path / "root", device="cpu")
+    ws.calls = []
+    cached = ws.cached
+
+    def spy(name, compute, **key):
+        ws.calls.append((name, key))
+        return cached(name, compute, **key)
+
+    ws.cached = spy
+    return ws
+
+
+def test_probed_model_dirs_add_the_last_stage_with_another_filter(staged_checkpoints, tmp_path):
+    from spinodal.analysis.stability import probed_model_dirs
+    from spinodal.surrogate.checkpoint import save_checkpoint
+
+    first, second = staged_checkpoints
+    assert probed_model_dirs(second) == {"this model (β = 5)": second, "stage s1 (β = 0)": first}
+    same = save_checkpoint(
+        tmp_path / "s3", _silent_net(0.0), {"stage": "s3", "recipe": {"init_from": str(first)}}
+    )
+    assert probed_model_dirs(same) == {"this model (β = 0)": same}
+
+
+def test_cached_mode_gains_use_the_chapters_cache_key(
+    staged_checkpoints, spied_workspace, monkeypatch
+):
+    from spinodal.analysis import stability
+
+    first, second = staged_checkpoints
+    ws = spied_workspace
+    dirs = {"filtered": second, "plain": first}
+    gains = stability.cached_mode_gains(ws, dirs, (0.4, 0.6), 0.006, size=8, n_frames=2)
+    assert list(gains) == ["filtered", "plain"]
+    assert ws.calls[0] == (
+        "mode-gain",
+        {
+            "model": ws.model_identity(second),
+            "phi_means": [0.4, 0.6],
+            "eta": 0.006,
+            "frames": 2,
+            "size": 8,
+        },
+    )
+    direct = mode_gain(_silent_net(5.0), [0.4, 0.6], [0.006] * 2, size=8, n_frames=2)
+    np.testing.assert_allclose(gains["filtered"].network, direct.network, rtol=1e-6)
+    assert gains["plain"].grid_scale().max() == pytest.approx(1.0, abs=1e-3)  # no filter
+    assert gains["filtered"].grid_scale().max() < 0.5
+    monkeypatch.setattr(stability, "mode_gain", None)  # a second call reads the cache
+    again = stability.cached_mode_gains(ws, dirs, (0.4, 0.6), 0.006, size=8, n_frames=2)
+    np.testing.assert_array_equal(again["plain"].network, gains["plain"].network)
+
+
+def test_cached_trajectory_gains_start_early_enough_and_use_the_chapters_key(
+    staged_checkpoints, spied_workspace
+):
+    from spinodal.analysis.stability import TRAJECTORY_GAIN_FRAMES, cached_trajectory_gains
+
+    first, second = staged_checkpoints
+    ws = spied_workspace
+    pf = PhaseFieldModel()
+    rng = np.random.default_rng(0)
+    frames = pf.evolve(0.5 + 0.05 * rng.standard_normal((2, 8, 8)), 0.004, 7, steps_per_frame=5)
+    start, gains = cached_trajectory_gains(ws, {"plain": first}, frames, [0.004] * 2, [3, 5], 20)
+    assert start == 7 - TRAJECTORY_GAIN_FRAMES == 2
+    assert ws.calls == [
+        ("trajectory-gain", {"model": ws.model_identity(first), "indices": [3, 5], "start": 2})
+    ]
+    direct = trajectory_gain(_silent_net(0.0), frames, [0.004] * 2, start=2, n_frames=5)
+    np.testing.assert_allclose(gains["plain"]["network"], direct["network"], rtol=1e-5)
+    np.testing.assert_allclose(gains["plain"]["network"], 1.0, rtol=1e-4)  # nothing damps it
+
+
+def test_cached_rollout_checks_and_mass_drifts(staged_checkpoints, spied_workspace):
+    from spinodal.analysis.stability import cached_mass_drifts, cached_rollout_checks
+
+    first, second = staged_checkpoints
+    ws = spied_workspace
+    rng = np.random.default_rng(1)
+    truth = np.repeat((0.5 + 0.05 * rng.standard_normal((3, 1, 8, 8))).astype(np.float32), 4, 1)
+    checks = cached_rollout_checks(ws, {"filtered": second}, truth, [0.006] * 3)
+    assert ws.calls[-1] == ("rollout-check", {"model": ws.model_identity(second), "frames": 3})
+    check = checks["filtered"]
+    np.testing.assert_array_equal(check["times"], [1, 2, 3])  # the MAE at every τ
+    np.testing.assert_array_equal(check["diverged_at"], [-1, -1, -1])
+    assert (check["mae"][:, -1] > 0).all()  # the filter smooths the field: it moves
+    drift = cached_mass_drifts(ws, {"filtered": second}, truth[:, 0], [0.006] * 3, 3)
+    assert ws.calls[-1] == (
+        "ablation-drift",
+        {"model": ws.model_identity(second), "n_frames": 3, "sequences": 3},
+    )
+    assert drift["filtered"].shape == (3,) and drift["filtered"].max() < 1e-5  # Eq. 10 keeps ⟨φ⟩

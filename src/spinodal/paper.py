@@ -91,6 +91,7 @@ __all__ = [
     "ABLATION_OUTPUT_MU_VS_FLUX",
     "ABLATION_DIRECT_OUTPUT",
     "ABLATION_RECIPE",
+    "ABLATION_CONCLUSIONS",
 ]
 
 
@@ -281,3 +282,17 @@ ABLATION_RECIPE = PaperValue(
     "Sec. 2.3, 3.1",
     f"the full recipe ({EPOCHS.value} epochs, {TRAINING_SEQUENCES.value[0]} sequences)",
 )
+
+#: What the paper concludes of each ablation variant (the names of
+#: :attr:`spinodal.presets.Preset.ablations`), in its words where it has them (Sec. 2.3,
+#: Supporting Information Figs. S1-S3); the text of chapter 09's "the paper says" column.
+ABLATION_CONCLUSIONS: dict[str, str] = {
+    "paper": "the reference: μ output, all three loss terms",
+    "no_grad": 'worse: L_∇ and L_f "significantly enhance" stability and quality, especially '
+    "in extrapolation (Figs. S1-S3)",
+    "no_free_energy": "worse, for the same reason (Figs. S1-S3)",
+    "flux": 'worse: the μ output "is here found to provide superior results" than the flux of '
+    "the earlier work",
+    "direct": 'no conservation of φ by construction; the μ layer "acts as a strong regularizer", '
+    "mitigating extrapolation errors",
+}

@@ -44,6 +44,9 @@ __all__ = [
     "TrainTiming",
     "bench_train",
     "format_train_report",
+    "default_sizes",
+    "cost_exponent",
+    "median_step_ratio",
 ]
 
 
@@ -450,3 +453,35 @@ def format_train_report(timings: list[TrainTiming]) -> str:
         "One training sample-frame at the small preset: 205 sequences x 50 frames an epoch.",
     ]
     return "\n".join(lines)
+
+
+# --- what the book reads off the timings (chapter 08) -----------------------------------------
+
+
+def default_sizes(preset) -> list[int]:
+    """The domain sides chapter 08 times by default: the paper's 128², 256², 512² (Sec. 2.3,
+    :data:`spinodal.paper.SPEEDUP_BY_SIZE`), or, for the ``tiny`` preset, its own test and
+    large-domain sides (a plumbing check, seconds not minutes)."""
+    preset = get_preset(preset)
+    if preset.name == "tiny":
+        return [preset.split("test").size, preset.split("large").size]
+    return sorted(SPEEDUP_BY_SIZE)
+
+
+def cost_exponent(timings: list[ModelTiming]) -> float:
+    """The exponent p of a fit of the CRNN's time per frame to (N²)^p over ``timings`` (one per
+    size, same batch): 1 is linear in the number of pixels, as the paper finds for its
+    fully convolutional network (Sec. 2.3). A least-squares line in log-log."""
+    if len({t.size for t in timings}) < 2:
+        raise ValueError(f"a cost exponent needs two sizes or more, got {len(timings)} timing(s)")
+    import numpy as np
+
+    pixels = np.array([t.size**2 for t in timings])
+    return float(np.polyfit(np.log(pixels), np.log([t.frame for t in timings]), 1)[0])
+
+
+def median_step_ratio(timings: list[SolverTiming]) -> float:
+    """The median over sizes of a solver step's cost in FFT pairs (:attr:`SolverTiming.ratio`)."""
+    import numpy as np
+
+    return float(np.median([t.ratio for t in timings]))

@@ -17,13 +17,21 @@ grid-scale blow-up. This module measures that directly:
 :func:`check_rollouts`    long free rollouts watched frame by frame: divergence, mass drift,
                           grid-scale power, MAE against the truth and the no-change forecast
                           (``spinodal stability``)
+:func:`probed_model_dirs` the networks chapter 03 probes: the model and an earlier stage of
+                          its training with another output filter
+:func:`cached_mode_gains`, :func:`cached_trajectory_gains`, :func:`cached_rollout_checks`,
+:func:`cached_mass_drifts`
+                          the above (and the mass drift) for several networks, cached in a
+                          workspace under the names and keys the book's chapters use
 
 Wavelengths and wavenumbers are in grid spacings; times in τ (one CRNN step, 100 solver steps).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -43,6 +51,12 @@ __all__ = [
     "RolloutCheck",
     "check_rollouts",
     "fresh_initial_states",
+    "TRAJECTORY_GAIN_FRAMES",
+    "probed_model_dirs",
+    "cached_mode_gains",
+    "cached_trajectory_gains",
+    "cached_rollout_checks",
+    "cached_mass_drifts",
 ]
 
 GRID_SCALE_WAVELENGTH = 4.0
@@ -367,3 +381,183 @@ def fresh_initial_states(
         [initial_state((size, size), m, rng.normal(0.0, amplitude_std), rng) for m in means]
     )
     return fields.astype(np.float32), means, etas
+
+
+# --- the probes of the book (chapters 03 and 09), cached in a workspace ------------------------
+#
+# ``workspace`` below is a :class:`spinodal.pipeline.workspace.Workspace` (used through its
+# ``cached``, ``model_identity`` and ``device``; not imported, the pipeline sits above this
+# layer). The cache names and keys are those the chapters have always used, so that results
+# cached by an earlier build are found again.
+
+TRAJECTORY_GAIN_FRAMES = 5
+"""τ over which :func:`cached_trajectory_gains` follows a perturbation (the fifth root of the
+growth over 5τ is the gain per τ)."""
+
+
+def probed_model_dirs(model_dir: str | Path) -> dict[str, Path]:
+    """The networks whose stability chapter 03 probes: the model in ``model_dir``, and the last
+    earlier stage of its training (:func:`spinodal.surrogate.checkpoint.training_stages`) with
+    another output filter β (``implicit_damping``), if any, as a comparison.
+
+    Returns:
+        label → checkpoint folder, e.g. ``{"this model (β = 5)": ..., "stage s3 (β = 0)": ...}``.
+    """
+    from ..presets import ModelConfig
+    from ..surrogate.checkpoint import read_card, training_stages
+
+    beta = ModelConfig.from_dict(read_card(model_dir)["model_config"]).implicit_damping
+    probed = {f"this model (β = {beta:g})": Path(model_dir)}
+    before = [
+        (Path(st["path"]), read_card(st["path"])["model_config"].get("implicit_damping", 0.0))
+        for st in training_stages(model_dir)[:-1]
+    ]
+    other = [(path, b) for path, b in before if b != beta]
+    if other:
+        path, b = other[-1]
+        probed[f"stage {path.name} (β = {b:g})"] = path
+    return probed
+
+
+def cached_mode_gains(
+    workspace,
+    model_dirs: Mapping[str, str | Path],
+    phi_means,
+    eta: float,
+    *,
+    size: int,
+    n_frames: int,
+) -> dict[str, ModeGain]:
+    """:func:`mode_gain` of each network about the uniform states ``phi_means`` at one misfit
+    ``eta`` (fraction) on ``size``² domains over ``n_frames`` τ, cached in ``workspace`` as
+    ``mode-gain`` (chapters 03 and 09, the grid-scale gain; not in the paper).
+
+    Returns:
+        label → :class:`ModeGain`, in the order of ``model_dirs``.
+    """
+    from ..surrogate.checkpoint import load_model
+
+    phi_means = list(phi_means)
+    gains = {}
+    for label, path in model_dirs.items():
+        stored = workspace.cached(
+            "mode-gain",
+            lambda path=path: asdict(
+                mode_gain(
+                    load_model(path, workspace.device),
+                    phi_means,
+                    [eta] * len(phi_means),
+                    size=size,
+                    n_frames=n_frames,
+                )
+            ),
+            model=workspace.model_identity(path),
+            phi_means=phi_means,
+            eta=eta,
+            frames=n_frames,
+            size=size,
+        )
+        gains[label] = ModeGain(**stored)
+    return gains
+
+
+def cached_trajectory_gains(
+    workspace, model_dirs: Mapping[str, str | Path], frames, eta, indices, perturbed_at: int
+) -> tuple[int, dict[str, dict[str, np.ndarray]]]:
+    """:func:`trajectory_gain` of each network on the states of trajectories, over
+    :data:`TRAJECTORY_GAIN_FRAMES` τ, cached in ``workspace`` as ``trajectory-gain`` (chapter
+    03; not in the paper).
+
+    Args:
+        frames: [B, T+1, H, W] true trajectories (e.g. the validation rollouts' ``pf``).
+        eta: [B] their misfits (fractions).
+        indices: [B] their sequence numbers in the dataset (the cache key).
+        perturbed_at: τ of the perturbed states, moved earlier if fewer than
+            :data:`TRAJECTORY_GAIN_FRAMES` τ follow it.
+
+    Returns:
+        (the τ of the perturbed states, label → ``network`` and ``solver`` gains per τ [B]).
+    """
+    from ..surrogate.checkpoint import load_model
+
+    start = min(perturbed_at, np.shape(frames)[1] - 1 - TRAJECTORY_GAIN_FRAMES)
+    indices = [int(i) for i in indices]
+    pairs = {}
+    for label, path in model_dirs.items():
+        pairs[label] = workspace.cached(
+            "trajectory-gain",
+            lambda path=path: trajectory_gain(
+                load_model(path, workspace.device),
+                frames[:, : start + 1],
+                eta,
+                start=start,
+                n_frames=TRAJECTORY_GAIN_FRAMES,
+            ),
+            model=workspace.model_identity(path),
+            indices=indices,
+            start=start,
+        )
+    return start, pairs
+
+
+def cached_rollout_checks(
+    workspace, model_dirs: Mapping[str, str | Path], truth, eta
+) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`check_rollouts` of each network from the first frames of ``truth`` [S, T+1, N, N]
+    (misfits ``eta`` [S]) over all T τ, with the MAE at every τ, cached in ``workspace`` as
+    ``rollout-check`` (chapter 09, the cures of the long-rollout instability; not in the
+    paper).
+
+    Returns:
+        label → :meth:`RolloutCheck.as_arrays`.
+    """
+    from ..surrogate.checkpoint import load_model
+
+    n_frames = np.shape(truth)[1] - 1
+    checks = {}
+    for label, path in model_dirs.items():
+        checks[label] = workspace.cached(
+            "rollout-check",
+            lambda path=path: check_rollouts(
+                load_model(path, workspace.device),
+                truth[:, 0],
+                eta,
+                n_frames,
+                truth=truth,
+                times=range(1, n_frames + 1),
+            ).as_arrays(),
+            model=workspace.model_identity(path),
+            frames=n_frames,
+        )
+    return checks
+
+
+def cached_mass_drifts(
+    workspace, model_dirs: Mapping[str, str | Path], phi0, eta, n_frames: int
+) -> dict[str, np.ndarray]:
+    """Mass drift max_t |⟨φ_t⟩ − ⟨φ_0⟩| (:func:`spinodal.physics.metrics.mass_drift`) of each
+    network's free rollouts over ``n_frames`` τ from ``phi0`` [S, N, N] with misfits ``eta``
+    [S], cached in ``workspace`` as ``ablation-drift`` (chapter 09: the output layer of Eq. 10
+    conserves ⟨φ⟩, the paper's Sec. 2.3).
+
+    Returns:
+        label → [S] drift (φ units).
+    """
+    from ..physics.metrics import mass_drift
+    from ..surrogate.checkpoint import load_model
+    from ..surrogate.inference import rollout
+
+    drift = {}
+    for label, path in model_dirs.items():
+        drift[label] = workspace.cached(
+            "ablation-drift",
+            lambda path=path: {
+                "drift": mass_drift(
+                    rollout(load_model(path, workspace.device), phi0, eta, n_frames)
+                )
+            },
+            model=workspace.model_identity(path),
+            n_frames=n_frames,
+            sequences=len(phi0),
+        )["drift"]
+    return drift

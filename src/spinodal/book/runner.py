@@ -61,6 +61,8 @@ __all__ = [
     "resolve_chapters",
     "timings_path",
     "timings_table",
+    "training_table",
+    "build_time_sentence",
 ]
 
 log = logging.getLogger("spinodal.book.runner")
@@ -149,15 +151,15 @@ def resolve_chapters(requested: Sequence[str], names: Sequence[str]) -> list[str
     return chosen
 
 
-def book_parameters(preset: str, device: str = "", model: str = "") -> dict[str, str]:
+def book_parameters(preset: str, device: str = "", model_dir: str = "") -> dict[str, str]:
     """The papermill parameters given to every chapter ("" = the chapter's default)."""
-    return {"preset": preset, "device": device or "", "model": str(model or "")}
+    return {"preset": preset, "device": device or "", "model_dir": str(model_dir or "")}
 
 
 def _model_dir(parameters: dict) -> Path | None:
     """The model folder a chapter will use: the given one, else the preset's shipped one."""
-    if parameters.get("model"):
-        return Path(parameters["model"])
+    if parameters.get("model_dir"):
+        return Path(parameters["model_dir"])
 
     shipped = Workspace(parameters["preset"]).shipped_model
     return shipped if shipped.is_dir() else None
@@ -178,9 +180,9 @@ def chapter_hash(source: str, parameters: dict, extra: dict | None = None) -> st
     add("extra", json.dumps(extra or {}, sort_keys=True).encode())
     for path in sorted(Path(__file__).parents[1].rglob("*.py")):
         add(f"module {path.name}", path.read_bytes())
-    model = _model_dir(parameters)
-    if model is not None:
-        for path in sorted(p for p in model.iterdir() if p.is_file()):
+    model_dir = _model_dir(parameters)
+    if model_dir is not None:
+        for path in sorted(p for p in model_dir.iterdir() if p.is_file()):
             add(f"model {path.name}", path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -397,7 +399,7 @@ def _timing_entry(record: dict) -> dict:
         "hardware": record["environment"]["hardware"],
         "torch": record["environment"]["torch"],
         "device": record["parameters"].get("device", ""),
-        "model": record["parameters"].get("model", ""),
+        "model_dir": record["parameters"].get("model_dir", ""),
         "hash": record["hash"],
     }
 
@@ -406,7 +408,7 @@ def build_book(
     preset: str = "small",
     *,
     device: str = "",
-    model: str = "",
+    model_dir: str = "",
     only: Sequence[str] | None = None,
     force: bool = False,
     html: bool = True,
@@ -417,7 +419,7 @@ def build_book(
     Args:
         preset: ``tiny``, ``small`` or ``paper``.
         device: torch device for every chapter ("" = CUDA if available, else CPU).
-        model: CRNN checkpoint folder ("" = the preset's shipped model, else one trained).
+        model_dir: CRNN checkpoint folder ("" = the preset's shipped model, else one trained).
         only: execute only these chapters (names, numbers or title parts); the others'
             twins are used as they are.
         force: re-execute even up-to-date chapters.
@@ -436,12 +438,12 @@ def build_book(
 
     get_preset(preset)  # KeyError naming the presets
     root = Path(root) if root is not None else find_root()
-    if model:
-        model = str(Path(model).resolve())  # the kernels run in book/
+    if model_dir:
+        model_dir = str(Path(model_dir).resolve())  # the kernels run in book/
     names = chapters(root)
     order = execution_order(names)
     selected = set(resolve_chapters(only, names)) if only else set(order)
-    parameters = book_parameters(preset, device, model)
+    parameters = book_parameters(preset, device, model_dir)
     path = timings_path(preset)
     timings = read_timings(preset)
     timings.setdefault("chapters", {})
@@ -452,7 +454,7 @@ def build_book(
         "building the book at preset %s (%s; model: %s) in %s, workspace %s",
         preset,
         device or "default device",
-        model or "the preset's",
+        model_dir or "the preset's",
         root,
         path.parent,
     )
@@ -582,8 +584,8 @@ def preset_work(preset) -> float:
 def describe_model(workspace) -> str:
     """Which CRNN a :class:`~spinodal.pipeline.workspace.Workspace` uses, without training one."""
 
-    if workspace._model is not None:
-        return f"the model `{workspace._model}`"
+    if workspace.given_model_dir is not None:
+        return f"the model `{workspace.given_model_dir}`"
     if (workspace.shipped_model / CARD_FILE).is_file():
         return f"the shipped model `{workspace.shipped_model.name}`"
     return "a model trained with the preset's recipe on first use (`models/crnn`)"
@@ -618,3 +620,47 @@ def timings_table(timings: dict, names: Sequence[str]) -> str:
     label = "total" if measured == len(names) else f"total of {measured} measured"
     lines.append(f"| **{label}** | **{_duration(total)}** | | |")
     return "\n".join(lines)
+
+
+def training_table(model_dir: str | Path) -> str:
+    """How a CRNN was trained, for the introduction (Markdown): "in one run:" or "in N
+    stages, each from the previous one's weights:", then a table of its training stages
+    (:func:`spinodal.surrogate.checkpoint.training_stages`: epochs and best epoch, frames,
+    curriculum, batch, wall minutes and hardware; the paper's recipe is Sec. 2.3)."""
+    from ..surrogate.checkpoint import read_card, training_stages
+
+    stages = training_stages(model_dir)
+    lines = [
+        f"in {len(stages)} stages, each from the previous one's weights:"
+        if len(stages) > 1
+        else "in one run:",
+        "",
+        "| stage | epochs trained (best) | frames per sequence | curriculum epochs | batch | "
+        "minutes | hardware |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for st in stages:
+        batch = read_card(st["path"])["recipe"].get("batch_size", "")
+        lines.append(
+            f"| {st['name']} | {st['epochs']} ({st['best_epoch']}) | {st['frames']} | "
+            f"{st['curriculum_epochs']} | {batch} | {st['minutes']:.0f} | {st['hardware']} |"
+        )
+    return "\n".join(lines)
+
+
+def build_time_sentence(timings: dict, names: Sequence[str]) -> str:
+    """How long executing the chapters ``names`` took in their last executions (the ones
+    ``timings`` of :func:`read_timings` has), and the previous HTML build, for the
+    introduction (Markdown)."""
+    chapters_done = timings.get("chapters", {})
+    measured = [chapters_done[n]["seconds"] for n in names if n in chapters_done]
+    html = timings.get("html_seconds")
+    return (
+        f"Executing these chapters took {sum(measured) / 60:.1f} min in all "
+        f"({len(measured)} of {len(names)} chapters measured); "
+    ) + (
+        f"the previous HTML build with this preset took {html:.0f} s."
+        if html is not None
+        else "the HTML is built after this page, for the first time with this preset: its "
+        "time will be shown here by the next `spinodal book`."
+    )
