@@ -190,8 +190,8 @@ def test_nearest_sequence_scales_each_coordinate_by_its_sampled_width():
     eta = np.array([0.0080, 0.0060, 0.0060, 0.00672])
     w = (0.6, 0.012)  # scaled offsets: (0, 1/6), (0.1, 0), (0.5, 0), (0.06, 0.06)
     assert nearest_sequence(phi, eta, 0.5, 0.006, widths=w) == 3  # 0.085 < 0.1
-    assert nearest_sequence(phi, eta, 0.5, 0.006, widths=w, norm=1) == 1  # 0.1 < 0.12
     assert nearest_sequence(phi, eta, eta=0.006) == 1  # first of the tie at η = 0.006
+    assert nearest_sequence(phi, eta, eta=0.0079) == 0  # one coordinate: its distance alone
     assert nearest_sequence(phi, eta, phi_mean=0.5, among=[1, 2]) == 1
     assert nearest_sequence(phi, eta, phi_mean=0.5, among=np.array([0, 0, 1, 0], bool)) == 2
     with pytest.raises(ValueError, match="target"):

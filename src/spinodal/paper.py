@@ -48,6 +48,8 @@ __all__ = [
     "TRAINING_SEQUENCES",
     "TRAINING_FRAMES",
     "VALIDATION_MATCH",
+    "FIG3B_EXAMPLE",
+    "FIG3C_EXAMPLE",
     "EPOCHS",
     "CURRICULUM_EPOCHS",
     "SPEEDUP",
@@ -175,6 +177,12 @@ TRAINING_SEQUENCES = PaperValue(
 TRAINING_FRAMES = PaperValue(99, "frames after φ₀", "Sec. 2.3", "99 after φ₀")
 VALIDATION_MATCH = PaperValue(
     "nearly one-to-one", "", "Sec. 3.1, Fig. 3b,c", 'not quoted ("nearly one-to-one")'
+)
+FIG3B_EXAMPLE = PaperValue(
+    (0.0007, 0.396), "(η, ⟨φ⟩)", "Sec. 3.1, Fig. 3b", "η ≈ 0.07 %, ⟨φ⟩ ≈ 0.396"
+)
+FIG3C_EXAMPLE = PaperValue(
+    (0.0076, 0.388), "(η, ⟨φ⟩)", "Sec. 3.1, Fig. 3c", "η ≈ 0.76 %, ⟨φ⟩ ≈ 0.388"
 )
 EPOCHS = PaperValue(100, "epochs", "Sec. 3.1, Fig. 3a", "≈ 100")
 CURRICULUM_EPOCHS = PaperValue(10, "epochs", "Fig. 3a", "10")

@@ -34,7 +34,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import h5py
 import numpy as np
@@ -577,12 +576,11 @@ class SequenceDataset:
         eta: float | None = None,
         *,
         among=None,
-        norm: Literal[1, 2] = 2,
     ) -> int:
         """The sequence nearest (``phi_mean``, ``eta``): :func:`nearest_sequence` over this
         file's sequences, each coordinate relative to the width of its sampled range."""
         return nearest_sequence(
-            self.phi_mean, self.eta, phi_mean, eta, widths=self.widths, among=among, norm=norm
+            self.phi_mean, self.eta, phi_mean, eta, widths=self.widths, among=among
         )
 
     def train_indices(self) -> np.ndarray:
@@ -702,9 +700,9 @@ def nearest_sequence(
     *,
     widths: tuple[float, float] = (1.0, 1.0),
     among=None,
-    norm: Literal[1, 2] = 2,
 ) -> int:
-    """Index of the sequence whose (⟨φ⟩, η) is nearest a target.
+    """Index of the sequence whose (⟨φ⟩, η) is nearest a target: the Euclidean distance of the
+    scaled coordinates.
 
     Args:
         phi_means, etas: [S] parameters of the sequences (e.g. ``ds.phi_mean``, ``ds.eta``).
@@ -712,24 +710,21 @@ def nearest_sequence(
         widths: each coordinate is divided by its width (e.g. :func:`sampled_widths`), so that
             ⟨φ⟩ and η (a fraction of a percent) count alike.
         among: the candidates, as indices or a boolean mask [S] (default: every sequence).
-        norm: 2 (Euclidean distance) or 1 (sum of the scaled differences).
 
     Returns:
         the index into ``phi_means`` (the first one on a tie).
 
     Raises:
-        ValueError: no target coordinate, no candidate, or another ``norm``.
+        ValueError: no target coordinate or no candidate.
     """
     if phi_mean is None and eta is None:
         raise ValueError("nearest_sequence needs a target phi_mean, eta or both")
-    if norm not in (1, 2):
-        raise ValueError(f"norm must be 1 or 2, got {norm!r}")
     parts = [
         (np.asarray(values, dtype=np.float64) - target) / width
         for values, target, width in ((phi_means, phi_mean, widths[0]), (etas, eta, widths[1]))
         if target is not None
     ]
-    distance = np.hypot(*parts) if norm == 2 and len(parts) == 2 else np.sum(np.abs(parts), axis=0)
+    distance = np.sqrt(np.sum(np.square(parts), axis=0))
     candidates = np.arange(len(distance))
     if among is not None:
         among = np.asarray(among)
