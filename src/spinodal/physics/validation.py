@@ -36,6 +36,8 @@ __all__ = [
     "run_pfhub_bm1a",
     "PFHUB_BM1A_COMPARED_UNTIL",
     "pfhub_deviation",
+    "LINEAR_CHECK_AMPLITUDE",
+    "LINEAR_CHECK_STEPS",
     "linear_growth_check",
     "linear_growth_deviation",
 ]
@@ -212,14 +214,18 @@ def pfhub_deviation(
     return times[inside], F[inside] / interpolated - 1
 
 
+LINEAR_CHECK_STEPS = 200  # solver steps of :func:`linear_growth_check`
+LINEAR_CHECK_AMPLITUDE = 1e-7  # peak of its white noise: small enough to stay linear
+
+
 def linear_growth_check(
     pf: PhaseFieldModel,
     phi_mean: float,
     eta: float,
     *,
     size: int = 64,
-    steps: int = 200,
-    amplitude: float = 1e-7,
+    steps: int = LINEAR_CHECK_STEPS,
+    amplitude: float = LINEAR_CHECK_AMPLITUDE,
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Growth of small Fourier modes in the solver against linear theory (Sec. 2.1, Eq. 8).
