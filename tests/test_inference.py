@@ -88,28 +88,7 @@ def test_predict_from_npy(tmp_path, checkpoint, model, fields):
     init = tmp_path / "phi0.npy"
     np.save(init, fields[0])
     out = tmp_path / "pred.h5"
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(checkpoint),
-                "--init",
-                str(init),
-                "--eta",
-                "0.006",
-                "--frames",
-                "4",
-                "--every",
-                "2",
-                "--device",
-                "cpu",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert _predict(checkpoint, init, out, "--eta", "0.006", "--frames", "4", "--every", "2") == 0
     with h5py.File(out) as f:
         phi = f["phi"][...]
         attrs = dict(f.attrs)
@@ -126,26 +105,7 @@ def test_predict_from_a_dataset_uses_its_eta(tmp_path, checkpoint, model, fields
     eta = np.array([0.0, 0.004, 0.01])
     data = write_sequences(tmp_path / "data.h5", sequences, eta=eta)
     out = tmp_path / "pred.h5"
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(checkpoint),
-                "--init",
-                str(data),
-                "--frames",
-                "3",
-                "--device",
-                "cpu",
-                "--batch-size",
-                "2",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert _predict(checkpoint, data, out, "--frames", "3", "--batch-size", "2") == 0
     with h5py.File(out) as f:
         phi = f["phi"][...]
         np.testing.assert_array_equal(f.attrs["eta"], eta)
@@ -191,72 +151,25 @@ def test_predict_from_a_simulate_trajectory(tmp_path, checkpoint, model):
         np.testing.assert_allclose(f["phi"][...], rollout(model, phi0, 0.008, 2), atol=1e-6)
 
 
+def _predict(model_dir, init, out, *options: str) -> int:
+    """``spinodal predict`` on the CPU with ``options`` (e.g. ``"--eta", "0"``); its exit status."""
+    return main(
+        ["predict", "--model", str(model_dir), "--init", str(init), "--device", "cpu"]
+        + ["--out", str(out), *options]
+    )
+
+
 def test_predict_errors_are_messages(tmp_path, checkpoint, fields, caplog):
     init = tmp_path / "phi0.npy"
     np.save(init, fields[0])
-    out = str(tmp_path / "pred.h5")
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(checkpoint),
-                "--init",
-                str(init),
-                "--frames",
-                "2",
-                "--device",
-                "cpu",
-                "--out",
-                out,
-            ]
-        )
-        == 2
-    )
+    out = tmp_path / "pred.h5"
+    assert _predict(checkpoint, init, out, "--frames", "2") == 2
     assert "give eta" in caplog.text
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(tmp_path),
-                "--init",
-                str(init),
-                "--eta",
-                "0",
-                "--frames",
-                "2",
-                "--device",
-                "cpu",
-                "--out",
-                out,
-            ]
-        )
-        == 2
-    )
+    assert _predict(tmp_path, init, out, "--eta", "0", "--frames", "2") == 2
     assert "not a checkpoint folder" in caplog.text
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(checkpoint),
-                "--init",
-                str(tmp_path / "no.npy"),
-                "--eta",
-                "0",
-                "--frames",
-                "2",
-                "--device",
-                "cpu",
-                "--out",
-                out,
-            ]
-        )
-        == 2
-    )
+    assert _predict(checkpoint, tmp_path / "no.npy", out, "--eta", "0", "--frames", "2") == 2
     assert "does not exist" in caplog.text
-    assert not (tmp_path / "pred.h5").exists()
+    assert not out.exists()
 
 
 def test_bench_model_runs_at_a_tiny_size(model):
