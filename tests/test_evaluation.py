@@ -270,6 +270,42 @@ def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
         evaluation.noise_search(target[:, :2], tiny_test_split, [1e-3], **kwargs)
 
 
+def test_cached_noise_search_runs_the_ensemble_under_its_key(tiny_test_split):
+    class Workspace:  # what cached_noise_search uses of one, recording the cache keys
+        device, keys = "cpu", []
+
+        def dataset(self, split):
+            assert split == "ensemble"
+            return tiny_test_split
+
+        def model_identity(self):
+            return "weights"
+
+        def cached(self, name, compute, **key):
+            self.keys.append((name, key))
+            return compute()
+
+    ws = Workspace()
+    target = np.array([0.0, 1e-3, 2e-3])  # its length sets the frames: 2
+    search = evaluation.cached_noise_search(ws, target, [0, 1], [1e-4, 1e-3], seed=2)
+    assert search["mae"].shape == (2, 2, 3)
+    assert ws.keys == [
+        (
+            "noise_search",
+            {
+                "levels": [1e-4, 1e-3],
+                "sequences": 2,
+                "n_frames": 2,
+                "seed": 2,
+                "model": "weights",
+                "target": "median before divergence",
+            },
+        )
+    ]
+    direct = evaluation.noise_search(target, tiny_test_split, [1e-4, 1e-3], indices=[0, 1], seed=2)
+    np.testing.assert_array_equal(search["mae"], direct["mae"])
+
+
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
     """The tiny preset's large split: 2 sequences × 6 frames of 64²."""
@@ -312,6 +348,36 @@ def test_domain_rollout_selects_sequences_and_frames(large, model):
         evaluation.domain_rollout(model, large, indices=[2])
     with pytest.raises(ValueError, match="every"):
         evaluation.domain_rollout(model, large, every=0)
+
+
+def test_cached_domain_rollout_keeps_about_the_asked_frames_under_its_key(large, model):
+    from spinodal.presets import get_preset
+
+    class Workspace:  # what cached_domain_rollout uses of one, recording the cache keys
+        preset, device, keys = get_preset("tiny"), "cpu", []
+
+        def net(self):
+            return model
+
+        def dataset(self, split):
+            return large
+
+        def model_identity(self):
+            return "weights"
+
+        def cached(self, name, compute, **key):
+            self.keys.append((name, key))
+            return compute()
+
+    ws = Workspace()
+    result = evaluation.cached_domain_rollout(ws, "large", 2)  # 5 frames: every 2nd kept
+    np.testing.assert_array_equal(result["stored_frame"], [0, 2, 4, 5])
+    assert ws.keys == [("domain-large", {"model": "weights", "split": "large", "every": 2})]
+    direct = evaluation.domain_rollout(model, large, every=2)
+    np.testing.assert_allclose(result["mae"], direct["mae"])
+    np.testing.assert_allclose(result["nn"], direct["nn"])
+    evaluation.cached_domain_rollout(ws, "large", 10)  # more than the frames: every one
+    assert ws.keys[-1][1]["every"] == 1
 
 
 def test_phase_diagram_from_an_evaluation_dict():

@@ -1,7 +1,7 @@
 """Inferring the misfit from observed frames (spinodal.analysis.inverse): recovery on solver data,
-the
-loss curvature against finite differences, the standard error against the textbook one for
-white noise, batching, the surrogate path, the noise filter, the command line, bad input."""
+the loss curvature against finite differences, the standard error against the textbook one for
+white noise, batching, the surrogate path, the noise filter, the command line, bad input; and
+chapter 10's study: its regimes, cached inferences and profiles, and their statistics."""
 
 from __future__ import annotations
 
@@ -14,12 +14,20 @@ import pytest
 from spinodal import PhaseFieldModel, rollout
 from spinodal.analysis.inverse import (
     add_observation_noise,
+    cached_inferences,
+    cached_profiles,
+    identifiability,
     infer_misfit,
+    inference_statistics,
+    inverse_study,
+    misfit_errors,
     misfit_loss,
+    profile_ratio,
+    sequence_estimate,
     wiener_filter,
 )
 from spinodal.cli import main
-from spinodal.io.datasets import write_sequences
+from spinodal.io.datasets import read_frames, write_sequences
 from spinodal.physics.initial import initial_state
 
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -181,3 +189,170 @@ def test_bad_input_gives_one_line_errors(frames, times, options, message):
     with pytest.raises(ValueError, match=message) as error:
         infer_misfit(frames, times, **options)
     assert "\n" not in str(error.value)
+
+
+# --- the book's study (chapter 10) -------------------------------------------------------------
+
+
+def test_inverse_study_caps_the_horizon_and_counts_and_names_the_map_regime():
+    study = inverse_study(4, 20, "tiny", horizon=50, late_start=10, noise_levels=[0.02, 0.05])
+    assert (study.T, study.t_late, study.n_solver, study.n_surrogate) == (20, 10, 4, 1)
+    assert list(study.regimes) == ["all", "ends", "late", "noise1", "noise2"]
+    assert study.regimes["all"].frames == study.every_frame == list(range(21))
+    assert study.regimes["ends"].frames == [0, 20] and study.regimes["late"].frames == [10, 20]
+    assert study.regimes["late"].label == "10τ and 20τ, no φ0"
+    assert [r.noise for r in study.regimes.values()] == [0.0, 0.0, 0.0, 0.02, 0.05]
+    assert study.map_noise == 0.05 and study.map_regime == "noise2"
+    assert study.sequences("noise2", "solver") == [0, 1, 2, 3]  # the map: every sequence
+    assert study.sequences("noise1", "solver") == [0, 1, 2, 3]  # n_solver = n_test here
+    assert study.sequences("noise2", "surrogate") == [0]
+    # a short horizon moves the late start to its middle; the paper preset's counts, capped
+    paper = inverse_study(
+        500,
+        500,
+        "paper",
+        horizon=12,
+        late_start=10,
+        noise_levels=[0.05, 0.02],
+        surrogate_sequences=100,
+    )
+    assert (paper.T, paper.t_late, paper.n_solver, paper.n_surrogate) == (12, 6, 64, 64)
+    assert paper.map_regime == "noise1" and paper.sequences("noise1", "solver") == list(range(500))
+    assert paper.sequences("noise2", "solver") == list(range(64))
+    with pytest.raises(ValueError, match="two σ"):
+        inverse_study(4, 20, "tiny", horizon=50, late_start=10, noise_levels=[0.02])
+
+
+def _table():
+    """A result table of infer_dataset over four sequences, with round numbers."""
+    return {
+        "index": np.array([3, 5, 7, 9]),
+        "eta_true": np.array([0.001, 0.004, 0.008, 0.011]),
+        "eta": np.array([0.0012, 0.004, 0.0075, 0.013]),  # errors 0.02, 0, 0.05, 0.2 %
+        "uncertainty": np.array([0.0002, 0.0001, 0.0001, 0.0005]),  # 2δη covers the first two
+        "phi_mean": np.array([0.5, 0.45, 0.6, 0.3]),
+        "separated": np.array([True, True, False, False]),
+        "at_bound": np.array([False, False, False, True]),
+        "eta_spinodal": np.array([0.01, 0.01, 0.005, np.nan]),  # NaN: outside the spinodal
+        "seconds": np.asarray(2.0),
+        "evaluations": np.array([10, 12, 14, 16]),
+    }
+
+
+def test_inference_statistics_per_key():
+    table = _table()
+    np.testing.assert_allclose(misfit_errors(table), [0.0002, 0, 0.0005, 0.002], atol=1e-15)
+    stats = inference_statistics({("all", "solver"): table})[("all", "solver")]
+    assert stats.n == 4
+    assert stats.median == pytest.approx(0.035)  # of 0, 0.02, 0.05, 0.2 (%)
+    assert (stats.q25, stats.q75) == (pytest.approx(0.015), pytest.approx(0.0875))
+    assert stats.within == 50.0
+    assert stats.cost == 0.5 and stats.evaluations == 13.0
+
+
+def test_identifiability_counts_the_bound_and_splits_the_errors():
+    found = identifiability(_table(), small_eta=0.005)
+    assert (found.n, found.n_flat, found.n_above) == (4, 2, 2)  # NaN η_s counts as above
+    assert (found.n_flat_above, found.n_flat_at_bound) == (2, 1)
+    assert found.median_flat == pytest.approx(0.125) and found.median_separated == pytest.approx(
+        0.01
+    )
+    assert found.median_uncertainty_flat == pytest.approx(0.03)
+    assert not found.relaxation_reads  # 0.125 % against twice 0.01 %
+    assert found.median_low == pytest.approx(0.01) and found.median_high == pytest.approx(0.125)
+    assert found.small_eta_percent == pytest.approx(0.5)
+    table = _table()
+    table["eta"] = table["eta_true"] + np.array([0.001, 0.001, 0.0012, 0.0005])
+    assert identifiability(table, 0.005).relaxation_reads  # 0.085 % ≤ 2 × 0.1 %
+    table["separated"][:] = True
+    every = identifiability(table, 0.005)
+    assert every.n_flat == 0 and np.isnan(every.median_flat) and not every.relaxation_reads
+
+
+def test_sequence_estimate_and_profile_ratio():
+    estimate = sequence_estimate(_table(), 7)
+    assert estimate.eta == pytest.approx(0.75) and estimate.uncertainty == pytest.approx(0.01)
+    assert estimate.eta_true == pytest.approx(0.8) and estimate.phi_mean == 0.6
+    with pytest.raises(ValueError, match="sequence 4 is not among"):
+        sequence_estimate(_table(), 4)
+    assert profile_ratio({"solver": [1e-3, 2e-4], "surrogate": [5e-3, 1e-2]}) == pytest.approx(25)
+    assert np.isfinite(profile_ratio({"solver": [0.0], "surrogate": [1e-3]}))
+
+
+class _Workspace:
+    """What cached_inferences and cached_profiles use of a Workspace, recording the keys."""
+
+    device = "cpu"
+
+    def __init__(self):
+        self.store, self.computed = {}, []
+
+    def model_identity(self):
+        return "weights-abc"
+
+    def cached(self, name, compute, **key):
+        import json
+
+        stored = (name, json.dumps(key, sort_keys=True))
+        if stored not in self.store:
+            self.computed.append((name, key))
+            self.store[stored] = compute()
+        return self.store[stored]
+
+
+def test_cached_inferences_cover_every_regime_and_method_once(sequences, model, tmp_path):
+    data = write_sequences(tmp_path / "seq.h5", sequences, eta=TRUE_ETA)
+    study = inverse_study(
+        3,
+        FRAMES,
+        "custom",
+        horizon=FRAMES,
+        late_start=2,
+        noise_levels=[0.01, 0.02],
+        solver_sequences=2,
+        surrogate_sequences=1,
+    )
+    ws = _Workspace()
+    options = {
+        "seed": 0,
+        "n_scan": {"solver": 5, "surrogate": 3},
+        "xatol": {"solver": 1e-4, "surrogate": 1e-3},
+    }
+    results = cached_inferences(ws, data, study, model, **options)
+    assert list(results) == [(n, m) for m in ("solver", "surrogate") for n in study.regimes]
+    keys = dict(ws.computed)
+    assert len(keys) == 10
+    assert keys["inverse-noise2-solver"]["sequences"] == [0, 1, 2]  # the map: all of them
+    assert keys["inverse-noise1-solver"]["sequences"] == [0, 1]
+    assert keys["inverse-late-surrogate"] == {
+        "frames": [2, FRAMES],
+        "sequences": [0],
+        "noise": 0.0,
+        "seed": 0,
+        "n_scan": 3,
+        "xatol": 1e-3,
+        "model": "weights-abc",
+    }
+    assert keys["inverse-all-solver"]["model"] == ""
+    np.testing.assert_array_equal(results["noise2", "solver"]["index"], [0, 1, 2])
+    assert float(results["noise1", "surrogate"]["noise"]) == 0.01
+    assert str(results["all", "surrogate"]["method"]) == "surrogate"
+    np.testing.assert_array_less(np.abs(results["all", "solver"]["eta"] - TRUE_ETA[:2]), 2e-4)
+    again = cached_inferences(ws, data, study, model, **options)  # read back, not recomputed
+    assert len(ws.computed) == 10 and again["ends", "solver"] is results["ends", "solver"]
+
+
+def test_cached_profiles_span_the_paper_range_and_the_solver_is_lowest_near_eta(
+    sequences, model, tmp_path
+):
+    data = write_sequences(tmp_path / "seq.h5", sequences, eta=TRUE_ETA)
+    observed = read_frames(data, list(range(FRAMES + 1)), [1])
+    ws = _Workspace()
+    grid, profiles = cached_profiles(ws, observed, model, 5)
+    np.testing.assert_allclose(grid, [0, 0.003, 0.006, 0.009, 0.012])
+    assert int(np.argmin(profiles["solver"])) == 3  # true η = 0.81 %
+    assert profiles["surrogate"].shape == (5,) and profiles["surrogate"].min() > 0
+    assert ws.computed[0][1]["sequence"] == 1
+    assert ws.computed[0][1]["frames"] == list(range(FRAMES + 1))
+    with pytest.raises(ValueError, match="one sequence"):
+        cached_profiles(ws, read_frames(data, [0, 1], [0, 1]), model, 5)

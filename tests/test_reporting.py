@@ -196,13 +196,15 @@ def test_mean_properties_table_follows_the_band_and_the_divergence():
     good = {
         "frame": np.arange(T),
         "nn/contrast": np.full((S, T), 0.9),
-        "nn/total": pf,
-        "pf/total": pf,
+        "nn/paper_total": pf,
+        "pf/paper_total": pf,
     }
     bad = dict(good, **{"nn/contrast": _contrasts([2, 2, None, None], T)})
-    table, within = reporting.mean_properties_table({"a": good, "b": bad}, {"total": "⟨f⟩"}, [1, 3])
-    assert within["a", "total"] == "5τ"
-    assert within["b", "total"] == "1τ (then half have diverged)"
+    table, within = reporting.mean_properties_table(
+        {"a": good, "b": bad}, {"paper_total": "⟨f⟩"}, [1, 3]
+    )
+    assert within["a", "paper_total"] == "5τ"
+    assert within["b", "paper_total"] == "1τ (then half have diverged)"
     lines = table.splitlines()
     assert (
         lines[0] == "| η | property | NN median inside PF IQR up to | error at 1τ | error at 3τ |"
@@ -227,6 +229,213 @@ def test_region_errors_speak_only_where_the_medians_are_numbers():
     assert r.sentence.endswith("ranked above every error.)")
 
 
+def test_region_errors_count_the_sequences_inside_and_inside_spinodal_follows_eq9():
+    from spinodal import PhaseFieldModel
+
+    pf = PhaseFieldModel()  # η_s(0.5) ≈ 1.26 %; no decomposition at all outside [0.21, 0.79]
+    inside = reporting.inside_spinodal([0.5, 0.5, 0.1, 0.6], [0.01, 0.02, 0.0, 0.0], pf)
+    np.testing.assert_array_equal(inside, [True, False, False, True])
+    errors = np.full((4, 3), 0.1)
+    r = reporting.region_errors(errors, np.zeros((4, 3), bool), np.arange(3), inside, 2)
+    assert r.n_inside == 2
+
+
+def test_small_formatters_of_chapter_04():
+    assert reporting.format_percent(0.02) == "2 %" and reporting.format_percent(0.05) == "5 %"
+    assert reporting.quartile_or_diverged(0.12345, " %") == "0.123 %"
+    assert reporting.quartile_or_diverged(np.nan) == "diverged (a quarter or more of the rollouts)"
+    assert reporting.field_range(np.array([[0.2, np.nan], [-0.1, 1.3]])) == (-0.1, 1.3)
+    text = reporting.describe_test_split(4, 20, 32, 10)
+    assert text.startswith("The test split holds **4** sequences of **20τ** on **32²** grids (2 ")
+    assert "500 × 500τ on 128² (Sec. 3.1)" in text
+
+
+def test_example_rollout_says_when_it_left_the_physical_range():
+    nn = np.zeros((3, 4, 4))
+    nn[-1, 0, 0], nn[-1, 1, 1] = -0.2, 1.1
+    stays = reporting.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 1.3], [0, 1, 2])
+    assert stays.eta_percent == pytest.approx(0.45) and stays.phi_mean == 0.5
+    assert (stays.nn_min, stays.nn_max) == (-0.2, 1.1)
+    assert stays.diverged_at == np.inf
+    assert stays.fate == "It stays in the physical range to the end."
+    gone = reporting.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 2.0], [0, 1, 2])
+    assert gone.diverged_at == 2.0
+    assert gone.fate.startswith("**It leaves the physical range at 2τ**")
+
+
+def _accuracy_case(first_bad=(None, None, None, None), scale=(0.01, 0.02, 0.03, 0.05)):
+    """MAE growing linearly with time per sequence, interface errors a tenth of it; 6 frames."""
+    times = np.arange(6)
+    mae = np.array(scale)[:, None] * times[None, :]
+    diverged = reporting.diverged_mask(_contrasts(list(first_bad)))
+    return mae, mae / 10, diverged, times
+
+
+def test_accuracy_numbers_cap_the_times_and_quote_medians_and_quartiles():
+    mae, interface, diverged, times = _accuracy_case()
+    numbers = reporting.accuracy_numbers(mae, interface, diverged, times, 4, early=2, mid=100)
+    assert (numbers.t_early, numbers.t_mid, numbers.last) == (2, 5, 5)
+    assert numbers.mae_early == "0.05"  # median of 0.02, 0.04, 0.06, 0.1
+    assert numbers.mae_last == numbers.mae_mid == "0.125"
+    assert numbers.mae_last_q75 == "0.175"
+    assert numbers.interface_last == "1.25 %" and numbers.interface_last_q75 == "1.75 %"
+    # the paper's 0.025 is reached at 1τ (not exceeded) and exceeded at 2τ
+    assert numbers.mae_sentence == (
+        "The median MAE first exceeds the paper's 0.025 at t = 2τ (0.5 times the training windows)."
+    )
+    rows = reporting.accuracy_versus_paper_rows(numbers, 4, 32, [np.inf] * 4)
+    assert rows[0][2] == "4 × 5τ on 32²" and rows[1][:2] == ("median MAE at 2τ", "(below 0.025)")
+    assert rows[3][2] == "0.125 at 5τ" and rows[-1][2] == "0 of 4"
+    assert "1.25 % (upper quartile 1.75 %) at 5τ" == rows[5][2]
+
+
+def test_accuracy_numbers_say_diverged_instead_of_numbers():
+    mae, interface, diverged, times = _accuracy_case((3, 4, None, None), scale=(0.001,) * 4)
+    numbers = reporting.accuracy_numbers(mae, interface, diverged, times, 4, early=2, mid=100)
+    assert numbers.mae_early == "0.002"
+    assert numbers.mae_last == "diverged (2/4 by 5τ)"
+    assert numbers.interface_last == "diverged (2/4 by 5τ)"
+    assert numbers.mae_last_q75 == "diverged (a quarter or more of the rollouts)"
+    assert numbers.mae_sentence.endswith(
+        "at t = 4τ (1 times the training windows) (half of the rollouts have diverged by then)."
+    )
+    rows = reporting.accuracy_versus_paper_rows(numbers, 4, 32, [3.0, 4.0, np.inf, np.inf])
+    assert rows[-1][2] == "2 of 4, the first at 3τ"
+
+
+def _domain_results(large_gone: bool = False, varying_gone: bool = False):
+    """Rollouts of a 2-sequence large split (4², 5 frames) and a 1-sequence varying one (10
+    frames), fields in [0.3, 0.6] unless a rollout diverges."""
+    rng = np.random.default_rng(0)
+    frame = np.arange(6)
+    large = {
+        "index": np.array([0, 1]),
+        "eta": np.array([0.004, 0.008]),
+        "phi_mean": np.array([0.45, 0.45]),
+        "frame": frame,
+        "stored_frame": np.array([0, 2, 4, 5]),
+        "mae": np.array([0.01, 0.02])[:, None] * frame,
+        "interface_error": np.array([0.02, 0.04])[:, None] * frame,
+        "nn/paper_total": np.ones((2, 6)),
+        "pf/paper_total": np.ones((2, 6)),
+        "nn": 0.3 + 0.3 * rng.random((2, 4, 4, 4)),
+    }
+    large["nn"][0, -1, 0, :2] = 0.3, 0.6
+    varying = {
+        "index": np.array([0]),
+        "eta": np.array([0.0]),
+        "phi_mean": np.array([0.45]),
+        "frame": np.arange(11),
+        "stored_frame": np.array([0, 5, 10]),
+        "mae": np.full((1, 11), 0.2),
+        "interface_error": np.full((1, 11), 0.5),
+        "nn/paper_total": np.full((1, 11), 1.1),
+        "pf/paper_total": np.ones((1, 11)),
+        "nn": 0.3 + 0.3 * rng.random((1, 3, 4, 4)),
+    }
+    if large_gone:
+        large["nn"][1, 1:, :2] = 3.0  # contrast 3 - 0.3 > 1.5 from the stored frame at 2τ
+    if varying_gone:
+        varying["nn"][0, 1, 0, 0] = np.nan  # not finite at the stored frame at 5τ
+    return large, varying
+
+
+def test_domain_report_quotes_the_errors_of_stable_rollouts():
+    large, varying = _domain_results()
+    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    assert report.t_report == 5 and report.area_ratio == 4.0
+    assert report.large_mae == ["0.05", "0.1"] and report.large_interface == ["10 %", "20 %"]
+    assert report.large_eta_percent == [0.4, 0.8]
+    assert report.large_sentence.startswith("Both NN rollouts stay in the physical range")
+    assert report.large_sentence.endswith("span [0.3, 0.6].")
+    assert report.varying_end == 10
+    assert report.varying_sentence == (
+        "At 10τ the MAE is 0.2, the interface length is off by 50 % and ⟨f⟩ by 10 %"
+    )
+    assert report.summary_sentence.startswith("Its rollouts there stay in the physical range")
+    rows = dict((quantity, build) for quantity, _, build in report.rows)
+    assert rows["large domain (area ratio)"] == "4² (4×)"
+    assert rows["Perlin sequences: ⟨φ⟩, η"] == "0.45; 0.4 % and 0.8 %"
+    assert rows["MAE at 5τ (per η)"] == "0.05, 0.1"
+    assert rows["varying composition: length"] == "10τ on 4²"
+    report = reporting.domain_report(large, varying, train_size=2, report_time=3)
+    assert report.t_report == 3 and report.large_mae == ["0.03", "0.06"]
+
+
+def test_domain_report_says_diverged_instead_of_numbers():
+    large, varying = _domain_results(large_gone=True)
+    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    np.testing.assert_array_equal(report.gone_large, [np.inf, 2.0])
+    assert report.large_mae == ["0.05", "diverged at 2τ"]
+    assert report.large_interface == ["10 %", "diverged at 2τ"]  # no " %" after words
+    assert report.large_sentence.startswith(
+        "**The NN rollout at η = 0.8 % has left the physical range by 2τ**"
+    )
+    assert report.summary_sentence.startswith("1 of its 3 rollouts there leaves")
+    large, varying = _domain_results(large_gone=True, varying_gone=True)
+    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    assert report.varying_mae == report.varying_f == "diverged at 5τ"
+    assert report.varying_sentence.startswith("**The NN rollout has left the physical range by 5τ")
+    assert report.summary_sentence.startswith("2 of its 3 rollouts there leave the physical")
+    assert dict((q, b) for q, _, b in report.rows)["varying composition: MAE at the end"] == (
+        "diverged at 5τ"
+    )
+
+
+def _inverse_stats(solver_cost=0.3, surrogate_cost=1.2):
+    from spinodal.analysis.inverse import InferenceStats, inverse_study
+
+    study = inverse_study(4, 20, "tiny", horizon=50, late_start=10, noise_levels=[0.02, 0.05])
+    medians = dict(zip(study.regimes, (0.9, 1.0, 0.8, 0.95, 0.97), strict=True))
+    within = dict(zip(study.regimes, (100, 100, 0, 100, 50), strict=True))
+    stats = {}
+    for name in study.regimes:
+        stats[name, "solver"] = InferenceStats(4, 0.0011, 0.00076, 0.0012, 100, solver_cost, 20)
+        stats[name, "surrogate"] = InferenceStats(
+            1, medians[name], medians[name], medians[name], within[name], surrogate_cost, 10
+        )
+    return stats, study.regimes
+
+
+def test_inverse_summary_and_table():
+    stats, regimes = _inverse_stats()
+    summary = reporting.inverse_summary(stats, regimes)
+    assert summary.within_surrogate == 100
+    assert summary.surrogate_best == "10τ and 20τ, no φ0 (0.8 %)"
+    assert summary.surrogate_worst == "0 and 20τ only (1 %)"
+    assert (summary.cost_solver, summary.cost_surrogate) == (0.3, 1.2)
+    assert (summary.evals_solver, summary.evals_surrogate) == (20, 10)
+    assert summary.run_ratio == pytest.approx(8)  # 4 times the cost for half the runs
+    assert summary.cost_sentence == "the solver is 4 times faster than the surrogate per inference"
+    assert "not cheaper" in summary.summary_cost
+    faster = reporting.inverse_summary(*_inverse_stats(solver_cost=1.2, surrogate_cost=0.3))
+    assert faster.cost_sentence.startswith("the surrogate is 4 times faster")
+    assert faster.summary_cost.endswith("makes the inference cheaper than the solver")
+    lines = reporting.inverse_table(stats, regimes).splitlines()
+    assert len(lines) == 2 + 10 and lines[1] == "|---|---|---:|---:|---:|---:|---:|"
+    row = "| every frame, 0 to 20τ | solver | 4 | 0.0011 | 0.00076–0.0012 | 100 % | 0.3 |"
+    assert lines[2] == row
+    assert lines[7] == "| 10τ and 20τ, no φ0 | surrogate | 1 | 0.8 | 0.8–0.8 | 0 % | 1.2 |"
+
+
+def test_bound_sentence_follows_the_count_and_the_relaxation():
+    from spinodal.analysis.inverse import Identifiability
+
+    found = Identifiability(4, 0, 0, 0, 0, np.nan, 0.01, np.nan, False, 0.003, 0.01, 0.02)
+    assert reporting.bound_sentence(found).startswith("Every sequence decomposed")
+    assert reporting.bound_summary(found) == "the data mostly bound η from below"
+    one = found._replace(n_flat=1, n_flat_above=1, median_flat=0.11, median_uncertainty_flat=0.069)
+    text = reporting.bound_sentence(one)
+    assert text.startswith("For this sequence `infer_misfit` flags")
+    assert "the true η lies above it)" in text and "not on a bound of the search." in text
+    assert text.endswith("the bound is what these data give.")
+    many = one._replace(n_flat=3, n_flat_above=2, n_flat_at_bound=1, relaxation_reads=True)
+    text = reporting.bound_sentence(many)
+    assert "For these 3 sequences" in text and "lies above it in 2 of them" in text
+    assert "1 of them on a bound" in text and "(median error 0.01 % where" in text
+    assert reporting.bound_summary(many).startswith("the exact model still reads η")
+
+
 def test_noise_match_statistics_and_table():
     rng = np.random.default_rng(0)
     nn_mae = rng.random((4, 6)) * 0.1
@@ -235,7 +444,7 @@ def test_noise_match_statistics_and_table():
         "noise_std": np.array([1e-4, 1e-3]),
         "distance": np.array([0.5, 0.1]),
         "mae": np.stack([nn_mae, nn_mae * 2]),
-        "total": np.stack([total, total * 1.1]),
+        "paper_total": np.stack([total, total * 1.1]),
     }
     clean = np.zeros((4, 6), bool)
     m = reporting.noise_match(nn_mae, total, total, search, clean)
@@ -250,6 +459,73 @@ def test_noise_match_statistics_and_table():
     )
     table = reporting.noise_levels_table(search).splitlines()
     assert len(table) == 4 and table[2].startswith("| 0.0001 | 0.500 |")
+
+
+def _ensemble(eta, first_bad=(None, None, None, None), T=6):
+    """An evaluation of a 4-sequence ensemble at misfit ``eta`` on 8² grids, T frames."""
+    return {
+        "eta": np.full(4, eta),
+        "phi_mean": np.full(4, 0.5),
+        "frame": np.arange(T),
+        "mae": np.tile(0.01 * np.arange(T), (4, 1)),
+        "frames/pf": np.zeros((4, 2, 8, 8)),
+        "nn/contrast": _contrasts(list(first_bad), T),
+    }
+
+
+def test_ensembles_are_labelled_described_and_their_divergence_said():
+    ev, ev_low = _ensemble(0.006), _ensemble(0.003, (2, 3, 4, None))
+    assert reporting.ensemble_label(ev) == "0.6 %" and reporting.ensemble_label(ev_low) == "0.3 %"
+    ensembles = {"0.6 %": ev, "0.3 %": ev_low}
+    text = reporting.describe_ensembles(ensembles)
+    assert text.startswith("Each ensemble holds **4** sequences of **5τ** on **8²** grids at")
+    assert "⟨φ⟩ = 0.5, η = 0.6 % and 0.3 % (the paper's: 50 sequences × 1000τ" in text
+    assert reporting.capped_times((10, 2, 50, 4), 5) == [2, 4, 5]
+    divergence = reporting.ensemble_divergence(ensembles, 5)
+    assert divergence.blowup == {"0.6 %": "never (fewer than half diverge)", "0.3 %": "3τ"}
+    np.testing.assert_array_equal(divergence.first["0.3 %"], [2, 3, 4, np.inf])
+    assert divergence.diverged["0.3 %"][0].tolist() == [False, False, True, True, True, True]
+    assert divergence.sentence.startswith("At η = 0.6 %, none of the 4 NN rollouts leaves")
+    assert "; at η = 0.3 %, 3 of the 4 NN rollouts leave" in divergence.sentence
+    assert divergence.sentence.endswith("and stop where half have")
+    calm = reporting.ensemble_divergence({"0.6 %": ev}, 5).sentence
+    assert calm.startswith("At η = 0.6 %, none") and "statistics below" not in calm
+
+
+def test_noise_window_and_the_long_time_rows():
+    ev, ev_low = _ensemble(0.006, (2, 3, None, None)), _ensemble(0.003)
+    diverged = reporting.diverged_mask(ev["nn/contrast"])
+    window = reporting.noise_window(ev["mae"], diverged, ev["frame"], 3, 4)
+    assert window.n_frames == 4 and window.indices.tolist() == [0, 1, 2]
+    assert window.times.tolist() == [0, 1, 2, 3, 4] and window.diverged.shape == (3, 5)
+    # 1 of 3 diverged at 2τ (the median still a number), 2 of 3 from 3τ on (NaN)
+    np.testing.assert_allclose(window.target, [0, 0.01, 0.02, np.nan, np.nan])
+    assert window.fit_frames == 2 and window.take(ev["mae"]).shape == (3, 5)
+    everything = reporting.noise_window(ev["mae"], diverged, ev["frame"])
+    assert len(everything.indices) == 4 and everything.n_frames == 5
+    search = {"noise_std": np.array([1e-4, 2e-3]), "best": np.asarray(2e-3)}
+    names = ("paper_total", "isotropy", "fractal_dimension")
+    within = {(label, n): f"{k}τ" for k, label in enumerate(("0.6 %", "0.3 %")) for n in names}
+    divergence = reporting.ensemble_divergence({"0.6 %": ev, "0.3 %": ev_low}, 5)
+    match = reporting.NoiseMatch(1, 0.156, np.nan, 1.0, "")
+    rows = reporting.long_time_versus_paper_rows(
+        {"0.6 %": ev, "0.3 %": ev_low}, within, divergence, search, window, match
+    )
+    build = {quantity: value for quantity, _, value in rows}
+    assert build["ensembles"] == "4 × 5τ on 8²"
+    assert build["NN median ⟨f⟩ inside PF IQR (η = 0.3 %)"] == "up to 1τ"
+    assert build["NN median I, $D_b$ inside PF IQR (η = 0.6 %)"] == "up to 0τ, 0τ"
+    assert build["median time NN fields leave the physical range (η = 0.6 %, 0.3 %)"] == (
+        "3τ, never (fewer than half diverge)"
+    )
+    assert build["noise level matching the NN MAE"] == (
+        "σ = 0.002 (of 0.0001, 0.002; 3 ensemble sequences, 4τ)"
+    )
+    assert build["IQR of noisy-PF MAE / IQR of NN MAE"] == "0.16"
+    with pytest.raises(ValueError, match="two ensembles"):
+        reporting.long_time_versus_paper_rows(
+            {"0.6 %": ev}, within, divergence, search, window, match
+        )
 
 
 def test_arithmetic_note_is_checked_against_the_measured_times():
@@ -297,3 +573,467 @@ def test_cures_table_says_diverged_once_half_the_rollouts_have():
     # one of four gone at 3τ is a number, two of four at 5τ are not
     assert unstable[1:5] == ["2/4 (from 2τ)", "0.100", "0.300", "diverged (2/4)"]
     assert unstable[5] == "1.20 / 1.50" and unstable[-1] == "3.0 min |"
+
+
+# --- chapter 03: the training of the CRNN ------------------------------------------------------
+
+
+def _record(epoch, n_input, loss, seconds=60.0):
+    terms = {"loss": loss, "phi": loss, "grad": 0.0, "free_energy": 0.0}
+    return {
+        "epoch": epoch,
+        "n_input": n_input,
+        "seconds": seconds,
+        "train": terms,
+        "validation": {**terms, "mae": [0.01, 0.02]},
+    }
+
+
+def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
+    """A checkpoint folder as the trainer leaves it, without weights: card and history."""
+    import json
+
+    folder.mkdir(parents=True)
+    card = {
+        "stage": name,
+        "best_epoch": best_epoch,
+        "epochs_trained": len(history),
+        "recipe": {
+            "curriculum_epochs": recipe.get("curriculum_epochs", 0),
+            "learning_rate": 1e-3,
+            "weights": {"grad": 60.0, "free_energy": 150.0},
+            **({"init_from": str(init_from)} if init_from else {}),
+        },
+        "dataset": {"frames": recipe.get("frames", 10), "validation_sequences": 2},
+        "environment": {"hardware": "a test CPU", "torch": "2.x", "date": "2026-01-01"},
+        "validation": {"mae_at_frame": {"5": 0.0123}},
+        "versus_paper": {
+            "pairs": {"epochs": [len(history), 100], "train_sequences": [8, 1600]},
+            "differs_in": ["epochs"],
+        },
+    }
+    (folder / "card.json").write_text(json.dumps(card))
+    (folder / "history.json").write_text(json.dumps(history))
+    return folder
+
+
+@pytest.fixture
+def two_stages(tmp_path):
+    """A model fine-tuned in two stages: a 3-epoch curriculum ramp whose loss spikes 6-fold,
+    then 2 epochs of free rollouts (the model, best at its epoch 1)."""
+    first = _stage(
+        tmp_path / "s1",
+        "s1",
+        [_record(1, 10, 1.0), _record(2, 5, 6.0), _record(3, 1, 2.0)],
+        best_epoch=3,
+        curriculum_epochs=2,
+    )
+    history = [_record(1, 1, 0.5, seconds=30.0), _record(2, 1, 0.7, seconds=90.0)]
+    return _stage(tmp_path / "s2", "s2", history, best_epoch=1, init_from=first, frames=20)
+
+
+def test_training_summary_follows_the_stages_and_the_ramp(two_stages, tmp_path):
+    training = reporting.training_summary(two_stages)
+    assert [name for name, _ in training.histories] == ["s1", "s2"]
+    assert training.best["epoch"] == 1 and training.best["train"]["loss"] == 0.5
+    assert training.minutes == pytest.approx(2.0)  # the last stage: 30 s + 90 s
+    assert training.total_minutes == pytest.approx(5.0)  # with the first stage's 3 min
+    assert training.stages_text == "2 stages"
+    assert training.epochs_text == "3 (2) + 2 (0)"
+    # the last stage had no ramp, an earlier one had: the figure shades it
+    assert training.ramp_epochs == 0 and np.isnan(training.ramp_growth)
+    assert training.ramp_sentence == "This run had no curriculum ramp"
+    assert training.ramp_caption == "the epochs of the curriculum ramp are shaded"
+    first = reporting.training_summary(tmp_path / "s1")
+    assert first.ramp_epochs == 2 and first.ramp_growth == pytest.approx(6.0)
+    assert "grows 6-fold" in first.ramp_sentence and first.stages_text == "1 stage"
+    flat = _stage(tmp_path / "flat", "flat", [_record(1, 3, 1.0), _record(2, 1, 1.5)], 2)
+    flat_sentence = reporting.training_summary(flat).ramp_sentence
+    assert flat_sentence.startswith("The curriculum ramp leaves no")
+    lost = _stage(tmp_path / "lost", "lost", [_record(1, 1, 1.0)], best_epoch=7)
+    with pytest.raises(ValueError, match="best epoch 7"):
+        reporting.training_summary(lost)
+    assert reporting.history_minutes(first.history, training.history) == pytest.approx(5.0)
+
+
+def test_model_card_table_marks_what_differs_and_lists_the_stages(two_stages):
+    training = reporting.training_summary(two_stages)
+    lines = reporting.model_card_table(training).splitlines()
+    assert "| epochs | 2 (**differs**) | 100 |" in lines
+    assert "| train sequences | 8 | 1600 |" in lines
+    trained = "Trained 2 epochs (best: 1) in 2.0 min on a test CPU"
+    assert any(line.startswith(trained) for line in lines)
+    assert "| s1 | 3 (3) | 10 | 2 | 0.001 | 3.0 | a test CPU |" in lines
+    assert "| s2 | 2 (1) | 20 | 0 | 0.001 | 2.0 | a test CPU |" in lines
+    rows = dict(
+        (quantity, build)
+        for quantity, _, build in reporting.training_versus_paper_rows(
+            training, 1234, {10: "0.0100"}
+        )
+    )
+    assert rows["parameters"] == "1,234"
+    assert rows["training sequences"] == "8 (+ 2 validation)"
+    assert rows["frames per training sequence"] == "20"
+    assert rows["epochs (curriculum ramp)"] == "3 (2) + 2 (0)"
+    assert rows["training time"] == "5.0 min (2 stages), a test CPU"
+    assert rows["validation median MAE at 10τ"] == "0.0100"
+
+
+def test_architecture_summary_counts_every_part():
+    import torch
+
+    from spinodal import paper
+    from spinodal.presets import ModelConfig
+    from spinodal.surrogate.model import CRNN, count_parameters
+
+    torch.manual_seed(0)
+    net = CRNN(ModelConfig(hidden_channels=4, kernel_size=3))
+    summary = reporting.architecture_summary(net)
+    assert summary.n_parameters == count_parameters(net)
+    assert summary.percent_of_paper == pytest.approx(100 * count_parameters(net) / 150_000)
+    lines = summary.table.splitlines()
+    parts = [line for line in lines if line.startswith(("| convGRU 1 ", "| convGRU 2 ", "| head "))]
+    assert len(parts) == 3
+    assert sum(int(line.split("|")[2].replace(",", "")) for line in parts) == summary.n_parameters
+    assert f"| kernel | 3×3 | {paper.KERNEL_SIZE} |" in lines
+
+
+def test_grid_gain_summary_and_table():
+    damped = reporting.grid_gain_summary(np.array([[0.2, 0.5, 0.9]]))
+    assert damped.median == pytest.approx(0.5) and damped.max == pytest.approx(0.9)
+    assert damped.sentence.startswith("it damps every grid-scale mode")
+    growing = reporting.grid_gain_summary(np.array([[0.2, 1.1]]))
+    assert growing.sentence.startswith("some grid-scale modes are not damped")
+    table = reporting.gain_table(
+        {"a": np.array([[0.2, 0.5, 0.9]]), "b": np.array([[1.0, 1.2]])},
+        {
+            "a": {"network": np.array([0.9, 1.1, 1.0]), "solver": np.array([0.1, 0.2, 0.3])},
+            "b": {"network": np.array([1.5]), "solver": np.array([0.1])},
+        },
+        start=15,
+    ).splitlines()
+    assert "trajectory states at 15τ" in table[0]
+    assert table[2:] == ["| a | 0.50 / 0.90 | 1.00 / 0.20 |", "| b | 1.10 / 1.20 | 1.50 / 0.10 |"]
+
+
+def test_validation_verdict_and_example_numbers():
+    times = np.arange(6)
+    mae = np.tile(np.linspace(0, 0.05, 6), (3, 1))
+    contrasts = np.full((3, 6), 0.9)
+    verdict = reporting.standing(mae, mae, contrasts, times, 5, what="validation rollouts")
+    assert "training window" in verdict.sentence  # what the verdict replaces
+    text = reporting.validation_verdict(verdict, 3, 5)
+    assert "training window" not in text and text.endswith("trained on sequences of 3 frames only.")
+    assert reporting.validation_verdict(verdict, 5, 5) == verdict.sentence.replace(
+        "training window", "sequences"
+    )
+    result = {
+        "index": np.array([4, 9]),
+        "eta": np.array([0.001, 0.007]),
+        "phi_mean": np.array([0.4, 0.39]),
+        "mae": np.array([[0, 0.1, 0.2], [0, 0.3, 0.4]]),
+    }
+    assert reporting.example_numbers(result, 9) == (pytest.approx(0.7), 0.39, 0.4)
+
+
+# --- chapter 09: the ablations ------------------------------------------------------------------
+
+
+def _ablation_evaluations(medians: dict, T=4, S=3):
+    """Evaluations whose MAE median is ``medians[v] * t`` at frame t, interface error half of it."""
+    out = {}
+    for v, m in medians.items():
+        curve = np.outer(np.ones(S), m * np.arange(T + 1))
+        out[v] = {"mae": curve, "interface_error": curve / 2}
+    return out
+
+
+def test_ablation_table_ranking_and_rows():
+    from spinodal import paper
+
+    evals = _ablation_evaluations({"paper": 0.01, "flux": 0.02, "direct": np.nan})
+    drift = {"paper": np.array([1e-7, 2e-7, 3e-7]), "flux": np.zeros(3), "direct": np.full(3, 0.01)}
+    cards = {v: {"validation": {"loss": 0.123456}} for v in evals}
+    lines = reporting.ablation_table(evals, drift, cards, [2, 4], 4).splitlines()
+    assert lines[0] == (
+        "| variant | MAE@2τ | MAE@4τ | interface error@4τ | mass drift (4τ) | "
+        "best val. loss (own weights) |"
+    )
+    assert lines[2] == "| `paper` | 0.0200 | 0.0400 | 2.0 % | 2 × 10⁻⁷ | 0.123 |"
+    assert lines[4].startswith("| `direct` | nan | nan | nan % | 0.01 |")
+    assert f"| `flux` | {paper.ABLATION_CONCLUSIONS['flux']} |" in lines
+    ranking = reporting.ablation_ranking(evals, 4)
+    assert ranking.order == ["paper", "flux", "direct"]  # a median that is no number ranks last
+    assert ranking.best == "paper" and ranking.paper_rank == 1
+    assert ranking.text == "paper < flux < direct"
+    assert reporting.ablation_ranking({"flux": evals["flux"]}, 4).paper_rank == 0
+    summary = reporting.drift_summary(drift)
+    assert summary.direct == pytest.approx(0.01) and summary.conserving == pytest.approx(3e-7)
+    assert np.isnan(reporting.drift_summary({"paper": drift["paper"]}).direct)
+    rows = {q: build for q, _, build in reporting.ablation_versus_paper_rows(evals, drift, 4, True)}
+    assert rows["effect of L_∇, L_f"] == "(not run)"  # no_grad and no_free_energy are missing
+    assert rows["μ vs flux output"] == "MAE@4τ: μ 0.0400, flux 0.0800"
+    assert rows["direct output"] == "mass drift 0.01 vs 2 × 10⁻⁷ (μ)"
+    assert rows["ablation training recipe"] == "reduced (see the warning)"
+
+
+def test_twins_sentence_explains_equal_numbers():
+    evals = _ablation_evaluations({"paper": 0.01, "no_grad": 0.01 * (1 + 1e-4)})
+    histories = {"paper": [{"train": {"loss": 1.0, "grad": 1e-4}}] * 2}
+    cards = {v: {"validation": {"loss": 0.5}, "recipe": {"weights": {"grad": 60.0}}} for v in evals}
+    text = reporting.twins_sentence(evals, histories, cards)
+    assert "which makes 0.6 % of the `paper` variant's training loss" in text
+    assert "after 2 epochs from the same" in text and "This is not a bug" in text
+    apart = _ablation_evaluations({"paper": 0.01, "no_grad": 0.02})
+    assert reporting.twins_sentence(apart, histories, cards).endswith("differ by at most 50 %.")
+    assert reporting.twins_sentence({"paper": evals["paper"]}, histories, cards) == ""
+
+
+def test_ablation_recipe_compares_with_the_main_recipe_and_the_paper():
+    from spinodal.presets import TrainConfig, get_preset
+
+    tiny = get_preset("tiny")
+    recipe = reporting.ablation_recipe(tiny, ("paper", "direct"))
+    lines = recipe.table.splitlines()
+    ablation = tiny.ablation("paper")
+    assert lines[2].startswith(f"| epochs | {ablation.epochs} |")
+    assert lines[6].startswith("| training sequences |")
+    assert lines[6].endswith("| 1600 |")  # the paper's 2000 sequences split 4:1
+    assert "| `direct` |" in recipe.table and "| `flux` |" not in recipe.table
+    assert recipe.reduced == (ablation != TrainConfig.from_preset(tiny))
+    assert ("Warning: CPU-budget ablations" in recipe.table) == recipe.reduced
+    if recipe.reduced:
+        assert "At the `tiny` preset" in recipe.table
+    full = reporting.ablation_recipe(get_preset("paper"), ("paper",))
+    assert not full.reduced and "trained with the preset's full recipe" in full.table
+
+
+def test_small_helpers_of_chapter_09(tmp_path):
+    assert reporting.horizon_note(20, 20) == "over its full length of 20 frames"
+    assert reporting.horizon_note(20, 50).startswith("over the first 20 of its 50 frames")
+    assert reporting.n_diverged({"diverged_at": np.array([-1, 3, 0, -1])}) == 2
+    first = _stage(tmp_path / "a", "a", [_record(1, 1, 1.0, seconds=120.0)], 1)
+    second = _stage(tmp_path / "b", "b", [_record(1, 1, 1.0, seconds=60.0)], 1, init_from=first)
+    assert reporting.training_minutes({"one": first, "two": second}) == {
+        "one": pytest.approx(2.0),
+        "two": pytest.approx(3.0),
+    }
+
+
+# --- chapter 07: the phase diagram ----------------------------------------------------------------
+
+
+def _diagram(nn, pf, diverged, contrast_threshold=0.05):
+    from spinodal.analysis.evaluation import PhaseDiagram
+
+    nn, pf, diverged = (np.array(x, bool) for x in (nn, pf, diverged))
+    n = len(nn)
+    return PhaseDiagram(np.full(n, 0.5), np.full(n, 0.006), nn, pf, contrast_threshold, diverged)
+
+
+def test_phase_diagram_sentence_table_and_rows_respect_divergence():
+    clean = _diagram([1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0])
+    assert reporting.phase_diagram_sentence(clean, 100) == (
+        "NN and PF agree on 3 of 4 sequences (75.0 %) at 100τ"
+    )
+    lines = reporting.confusion_table(clean, 100).splitlines()
+    assert lines[2:4] == ["| NN separated | 1 | 1 |", "| NN homogeneous | 0 | 2 |"]
+    assert lines[-1] == "Every NN field is within the physical range at the classification time."
+    # one of four NN fields diverged: a disagreement, in neither row
+    one = _diagram([1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 0, 0])
+    text = reporting.phase_diagram_sentence(one, 50)
+    assert "**1 of the 4 NN fields have left the physical range by then**" in text
+    assert text.endswith("Among the 3 physical NN fields, 3 agree with PF")
+    table = reporting.confusion_table(one, 50)
+    assert "| NN homogeneous | 0 | 2 |" in table and "**1 of 4 NN rollouts" in table
+    # half diverged: no diagram is claimed
+    half = _diagram([0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0])
+    assert "does not reconstruct the phase diagram" in reporting.phase_diagram_sentence(half, 50)
+    rows = {q: b for q, _, b in reporting.phase_diagram_versus_paper_rows(one, 50, 64, False)}
+    assert rows["NN and PF agree"] == "3 / 4 (75.0 %)"
+    assert rows["test sequences classified"] == "4 on 64²"
+    assert rows["NN homogeneous, PF separated"] == "0"
+    assert rows["amplitude pair: NN classifies as PF"] == "no"
+    assert [b for q, _, b in reporting.phase_diagram_versus_paper_rows(one, 50, 64, True)][-2:] == [
+        "1 / 4",
+        "yes",
+    ]
+
+
+def test_phase_diagram_cases_prefer_disagreements_then_the_borderline():
+    disagreeing = _diagram([1, 1, 0, 1, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0])
+    cases = reporting.phase_diagram_cases(disagreeing, np.zeros(5))
+    np.testing.assert_array_equal(cases, [1, 3, 4])
+    agreeing = _diagram([1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0])
+    contrast = np.array([0.9, 0.06, 0.01, 0.045])  # 0.06 and 0.045 lie closest to 0.05
+    np.testing.assert_array_equal(reporting.phase_diagram_cases(agreeing, contrast, n=2), [1, 3])
+
+
+def test_amplitude_pair_says_whether_the_pair_shows_the_effect():
+    pair = {
+        "amplitude": np.array([0.1, 0.05]),
+        "pf_separated": np.array([True, False]),
+        "nn_separated": np.array([True, False]),
+    }
+    outcome = reporting.amplitude_pair(pair)
+    assert outcome.pf_labels == ["separated", "mixed"] and outcome.same
+    assert outcome.sentence == (
+        "PF: a = 0.1 separated, a = 0.05 mixed; NN: a = 0.1 separated, a = 0.05 mixed. "
+        "The NN classifies both as PF does."
+    )
+    flat = reporting.amplitude_pair({**pair, "pf_separated": np.array([True, True])})
+    assert not flat.same and "PF gives the same outcome for both amplitudes" in flat.sentence
+    assert flat.sentence.endswith("**The NN does not classify both as PF does** with this model.")
+
+
+# --- chapter 08: performance ------------------------------------------------------------------
+
+
+def _timings(frames: dict, solver_step=1e-4, batch=1):
+    from spinodal.analysis.bench import ModelTiming
+
+    return [ModelTiming(size, batch, frame, solver_step) for size, frame in frames.items()]
+
+
+def test_cost_exponent_sizes_and_step_ratio():
+    from spinodal.analysis.bench import (
+        SolverTiming,
+        cost_exponent,
+        default_sizes,
+        median_step_ratio,
+    )
+
+    linear = _timings({32: 1e-3, 64: 4e-3, 128: 16e-3})  # time ∝ N²
+    assert cost_exponent(linear) == pytest.approx(1.0)
+    assert cost_exponent(_timings({32: 1e-3, 64: 2e-3})) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="two sizes"):
+        cost_exponent(_timings({32: 1e-3}))
+    assert default_sizes("paper") == default_sizes("small") == [128, 256, 512]
+    from spinodal.presets import get_preset
+
+    tiny = get_preset("tiny")
+    assert default_sizes("tiny") == [tiny.split("test").size, tiny.split("large").size]
+    solver = [SolverTiming(n, 4, r * 1e-3, 1e-3) for n, r in ((32, 3.0), (64, 1.0), (128, 2.0))]
+    assert median_step_ratio(solver) == pytest.approx(2.0)
+
+
+def test_speedup_sentence_and_rows():
+    import torch
+
+    from spinodal.presets import ModelConfig
+    from spinodal.surrogate.model import CRNN, count_parameters
+
+    net = CRNN(ModelConfig(hidden_channels=4))
+    single = _timings({128: 0.02, 256: 0.005})  # solver τ: 0.01 s, so 0.5× and 2×
+    text = reporting.speedup_sentence(single, net, torch.device("cpu"), "cpu")
+    assert text.startswith("Here CRNN and solver run on the same kind of device")
+    assert "**These are CPU timings: they are not the paper's GPU timings.**" in text
+    assert text.endswith(
+        f"The CRNN ({count_parameters(net):,} parameters in two gated recurrent cells of 5×5 "
+        "convolutions) is slower per frame than 100 solver steps at 128²: a semi-implicit FFT "
+        "step is cheap."
+    )
+    fast = reporting.speedup_sentence(single[1:], net, "cuda:0", "cpu")
+    assert fast == "Here, as in the paper, the CRNN runs on a GPU and the solver on the CPU. "
+    batched = _timings({128: 0.04}, batch=8)
+    rows = reporting.speedup_versus_paper_rows(single, single + batched, same_kind=True)
+    assert rows[0] == ("speed-up at 128²", "40× (GPU CRNN vs CPU solver, Sec. 2.3)", "0.50×")
+    assert rows[2][2] == "0.50–2.00×"
+    assert rows[-1][0] == "CRNN frames/s at 128² (batch 8)" and rows[-1][2] == "200.00"
+    odd = reporting.speedup_versus_paper_rows(_timings({32: 0.01}), [], same_kind=False)
+    assert odd[0][1] == "—" and odd[1][2] == "not measured"
+
+
+# --- chapters 00-02: the introduction, the model and the data -------------------------------------
+
+
+def test_constants_table_lists_every_constant():
+    from spinodal import PhaseFieldModel
+
+    pf = PhaseFieldModel()
+    lines = reporting.constants_table(pf).splitlines()
+    assert lines[:2] == ["| constant | value |", "|---|---|"]
+    assert len(lines) == 2 + len(pf.to_dict())
+    assert "| `kappa` | 5 |" in lines and "| `C11` | 30,000 |" in lines
+
+
+def test_sampling_and_splits_tables(tiny_test_split):
+    from spinodal.presets import get_preset
+
+    tiny = get_preset("tiny")
+    spec = tiny.split("test")
+    lines = reporting.sampling_table(spec, 1.0).splitlines()
+    assert lines[2].startswith(f"| mean composition ⟨φ⟩ | U({spec.phi_mean.low:g}, ")
+    assert f"U(0 %, {spec.eta.high * 100:g} %)" in lines[3] and "(Sec. 2.1)" in lines[3]
+    assert lines[-1].startswith(
+        "| frames | one every τ = 100 δt = 1 time unit | Sec. 2.2: τ = 100 δt"
+    )
+    table = reporting.splits_table(tiny, {"test": tiny_test_split}).splitlines()
+    assert len(table) == 3
+    cells = [c.strip() for c in table[2].split("|")[1:-1]]
+    assert cells[:3] == [
+        "test",
+        f"{spec.n_sequences} × {spec.n_frames + 1} × {spec.size}²",
+        "500 × 501 × 128²",
+    ]
+    assert cells[3].startswith("U(") and cells[4].endswith(" %") and cells[5].endswith(" MiB")
+
+
+def test_training_table_and_build_time_sentence(two_stages):
+    from spinodal.book.runner import build_time_sentence, training_table
+
+    lines = training_table(two_stages).splitlines()
+    assert lines[0] == "in 2 stages, each from the previous one's weights:"
+    assert lines[4] == "| s1 | 3 (3) | 10 | 2 |  | 3 | a test CPU |"
+    assert lines[5] == "| s2 | 2 (1) | 20 | 0 |  | 2 | a test CPU |"
+    assert training_table(two_stages.parent / "s1").startswith("in one run:")
+    timings = {"chapters": {"01_a": {"seconds": 60.0}, "02_b": {"seconds": 120.0}}}
+    text = build_time_sentence(timings, ["01_a", "02_b", "03_c"])
+    assert text.startswith(
+        "Executing these chapters took 3.0 min in all (2 of 3 chapters measured)"
+    )
+    assert text.endswith(
+        "for the first time with this preset: its time will be shown here by "
+        "the next `spinodal book`."
+    )
+    timings["html_seconds"] = 42.4
+    assert build_time_sentence(timings, ["01_a"]).endswith(
+        "(1 of 1 chapters measured); the previous HTML build with this preset took 42 s."
+    )
+
+
+def test_training_file_summary_and_rows():
+    from spinodal.presets import get_preset
+
+    stats = {
+        "eta": np.array([0.001, 0.002, 0.011, 0.012]),
+        "phi_mean": np.array([0.5, 0.45, 0.25, 0.75]),
+        "measured_mean": np.array([0.5, 0.45 + 1e-9, 0.25, 0.75]),
+        "validation": np.array([False, True, False, False]),
+        "unstable": np.array([True, True, False, False]),
+        "separated": np.array([True, False, False, False]),
+        "amplitude": np.array([0.05, -0.2, 0.01, 0.15]),
+        "n_frames": 10,
+        "size": 32,
+    }
+    summary = reporting.training_file_summary(stats, 0.1)
+    assert (summary.n_sequences, summary.n_validation) == (4, 1)
+    assert summary.percent_unstable == 50 and summary.percent_separated_unstable == 50
+    assert summary.percent_separated_stable == 0
+    assert summary.max_mean_deviation == pytest.approx(1e-9)
+    assert summary.amplitude_abs_median == pytest.approx(0.1)
+    assert summary.percent_small_amplitude == 50  # |0.05| and |0.01| below 0.1
+    none_inside = reporting.training_file_summary({**stats, "unstable": np.zeros(4, bool)}, 0.1)
+    assert np.isnan(none_inside.percent_separated_unstable)
+    tiny = get_preset("tiny")
+    rows = {
+        q: b
+        for q, _, b in reporting.dataset_versus_paper_rows(
+            stats, tiny.split("train"), tiny.split("test")
+        )
+    }
+    assert rows["training + validation sequences"] == "4 (3 + 1)"
+    assert rows["snapshots per sequence"] == "11" and rows["domain"] == "32²"
+    assert rows["η range"] == "[0.100, 1.200] %"
+    assert rows["sequences inside the spinodal"] == "50 %"
+    assert rows["amplitude std"].endswith("(drawn 0.1)")

@@ -83,6 +83,8 @@ __all__ = [
     "FRAME_METRICS",
     "PhaseDiagram",
     "amplitude_sensitivity",
+    "cached_noise_search",
+    "cached_domain_rollout",
     "domain_rollout",
     "evaluate_split",
     "evaluation_key",
@@ -549,6 +551,36 @@ def noise_search(
     }
 
 
+def cached_noise_search(
+    workspace, target, indices, noise_levels: Sequence[float], *, seed: int
+) -> dict[str, np.ndarray]:
+    """:func:`noise_search` on the sequences ``indices`` of the ``ensemble`` split of
+    ``workspace`` (a :class:`spinodal.pipeline.workspace.Workspace`), against the NN's median
+    MAE before divergence ``target`` [T+1] (whose length sets the frames), cached as
+    ``noise_search`` and keyed by the levels, the number of sequences, the frames, ``seed`` and
+    the model's weights (chapter 05: the paper's noise match, Sec. 3.2, Fig. 6a)."""
+    indices = np.asarray(indices, dtype=int)
+    n_frames = len(target) - 1
+    return workspace.cached(
+        "noise_search",
+        lambda: noise_search(
+            target,
+            workspace.dataset("ensemble"),
+            noise_levels,
+            indices=indices,
+            n_frames=n_frames,
+            seed=seed,
+            device=workspace.device,
+        ),
+        levels=[float(level) for level in noise_levels],
+        sequences=len(indices),
+        n_frames=n_frames,
+        seed=seed,
+        model=workspace.model_identity(),
+        target="median before divergence",
+    )
+
+
 def _log_distance(curve: np.ndarray, target: np.ndarray) -> float:
     """RMS of log10(curve) - log10(target) over frames ≥ 1 where the target is finite."""
     floor = 1e-12
@@ -792,3 +824,21 @@ def domain_rollout(
             **out,
             **kept,
         }
+
+
+def cached_domain_rollout(workspace, split: str, frames_kept: int) -> dict[str, np.ndarray]:
+    """:func:`domain_rollout` of every sequence of a split of ``workspace`` (a
+    :class:`spinodal.pipeline.workspace.Workspace`) with its CRNN, keeping the fields of about
+    ``frames_kept`` frames per sequence (every ``n_frames // frames_kept``-th; the measures
+    cover every frame), cached as ``domain-SPLIT`` and keyed by the model's weights, the split
+    and that spacing (chapter 06: the ``large`` and ``varying`` splits, Sec. 3.3, Fig. 7)."""
+    every = max(1, workspace.preset.split(split).n_frames // frames_kept)
+    return workspace.cached(
+        f"domain-{split}",
+        lambda: domain_rollout(
+            workspace.net(), workspace.dataset(split), every=every, device=workspace.device
+        ),
+        model=workspace.model_identity(),
+        split=split,
+        every=every,
+    )

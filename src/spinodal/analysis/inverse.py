@@ -62,10 +62,10 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import h5py
 import numpy as np
@@ -75,7 +75,8 @@ from scipy.optimize import minimize_scalar
 from .._version import __version__
 from ..io.datasets import read_frames
 from ..io.files import atomic_output
-from ..physics.metrics import is_phase_separated
+from ..paper import MISFIT_RANGE
+from ..physics.metrics import ensemble_summary, is_phase_separated
 from ..physics.solver import PhaseFieldModel
 from ..surrogate.inference import net_on, rollout_frames
 
@@ -89,6 +90,19 @@ __all__ = [
     "add_observation_noise",
     "infer_dataset",
     "write_results",
+    "Regime",
+    "InverseStudy",
+    "inverse_study",
+    "cached_inferences",
+    "cached_profiles",
+    "InferenceStats",
+    "inference_statistics",
+    "misfit_errors",
+    "profile_ratio",
+    "SequenceEstimate",
+    "sequence_estimate",
+    "Identifiability",
+    "identifiability",
 ]
 
 log = logging.getLogger(__name__)
@@ -695,3 +709,346 @@ def write_results(path: str | Path, results: dict, attrs: dict | None = None) ->
                 f.attrs["seconds"] = float(results["seconds"])
                 f.attrs["spinodal_version"] = __version__
     return path
+
+
+# --- the book's study of the inverse problem (chapter 10; beyond the paper) -----------------
+
+
+class Regime(NamedTuple):
+    """One way of observing a test sequence (chapter 10).
+
+    Attributes:
+        label: what is observed, in words (a row of the chapter's summary table).
+        frames: the observed frames, i.e. times in τ; the first is the initial state of the fit.
+        noise: σ of the white noise added to φ (0: none).
+    """
+
+    label: str
+    frames: list[int]
+    noise: float
+
+
+#: Test sequences per regime that chapter 10 infers when its parameters say 0, as (solver,
+#: surrogate) per preset; :data:`BOOK_SEQUENCES_DEFAULT` for any other preset (the paper's).
+#: The surrogate's rollouts dominate the chapter's cost, hence its smaller counts.
+BOOK_SEQUENCES: dict[str, tuple[int, int]] = {"tiny": (4, 1), "small": (6, 3)}
+BOOK_SEQUENCES_DEFAULT = (64, 16)
+
+
+class InverseStudy(NamedTuple):
+    """What chapter 10 infers: the observation regimes, and on which test sequences.
+
+    Attributes:
+        n_test: sequences of the test split.
+        T: τ of the last observed frame.
+        t_late: τ of the first observed frame of the regime without φ₀.
+        n_solver, n_surrogate: per regime, the first ``n_solver`` test sequences are inferred
+            with the solver, the first ``n_surrogate`` with the CRNN.
+        regimes: name → :class:`Regime`, in the order of the chapter's table: ``all``, ``ends``,
+            ``late``, ``noise1``, ``noise2``.
+        map_noise: σ of the identifiability map (the larger noise level): the solver infers
+            every test sequence in the regime with that noise.
+    """
+
+    n_test: int
+    T: int
+    t_late: int
+    n_solver: int
+    n_surrogate: int
+    regimes: dict[str, Regime]
+    map_noise: float
+
+    @property
+    def every_frame(self) -> list[int]:
+        """Every frame from 0 to ``T`` (τ)."""
+        return list(range(self.T + 1))
+
+    @property
+    def map_regime(self) -> str:
+        """The regime of the identifiability map: ``noise1`` if its σ is ``map_noise``, else
+        ``noise2``."""
+        return "noise1" if self.regimes["noise1"].noise == self.map_noise else "noise2"
+
+    def sequences(self, name: str, method: Method) -> list[int]:
+        """The test sequences inferred in regime ``name`` with ``method``: all of them for the
+        solver in the map's regime, else the first ``n_solver`` or ``n_surrogate``."""
+        if method == "solver" and self.regimes[name].noise == self.map_noise:
+            return list(range(self.n_test))
+        return list(range(self.n_solver if method == "solver" else self.n_surrogate))
+
+
+def inverse_study(
+    n_test: int,
+    n_frames: int,
+    preset: str,
+    *,
+    horizon: int,
+    late_start: int,
+    noise_levels: Sequence[float],
+    solver_sequences: int = 0,
+    surrogate_sequences: int = 0,
+) -> InverseStudy:
+    """The :class:`InverseStudy` of chapter 10 on a test split of ``n_test`` sequences of
+    ``n_frames`` τ.
+
+    Args:
+        preset: the preset's name (for the default counts, :data:`BOOK_SEQUENCES`).
+        horizon: τ of the last observed frame, capped at ``n_frames``.
+        late_start: τ of the first frame of the regime without φ₀, capped at half the horizon.
+        noise_levels: the two σ of the noisy regimes (``noise1``, ``noise2``).
+        solver_sequences, surrogate_sequences: sequences per regime (0: the preset's default);
+            capped at ``n_test``, the surrogate's at the solver's.
+    """
+    if len(noise_levels) != 2:
+        raise ValueError(f"noise_levels must hold two σ, got {list(noise_levels)}")
+    T = min(int(horizon), int(n_frames))
+    t_late = min(int(late_start), T // 2)
+    solver_default, surrogate_default = BOOK_SEQUENCES.get(preset, BOOK_SEQUENCES_DEFAULT)
+    n_solver = min(solver_sequences or solver_default, n_test)
+    n_surrogate = min(surrogate_sequences or surrogate_default, n_solver)
+    every_frame = list(range(T + 1))
+    first, second = (float(s) for s in noise_levels)
+    regimes = {
+        "all": Regime(f"every frame, 0 to {T}τ", every_frame, 0.0),
+        "ends": Regime(f"0 and {T}τ only", [0, T], 0.0),
+        "late": Regime(f"{t_late}τ and {T}τ, no φ0", [t_late, T], 0.0),
+        "noise1": Regime(f"every frame, noise σ = {first:g}", every_frame, first),
+        "noise2": Regime(f"every frame, noise σ = {second:g}", every_frame, second),
+    }
+    return InverseStudy(n_test, T, t_late, n_solver, n_surrogate, regimes, max(first, second))
+
+
+def cached_inferences(
+    workspace,
+    path: str | Path,
+    study: InverseStudy,
+    net,
+    *,
+    seed: int,
+    n_scan: Mapping[str, int],
+    xatol: Mapping[str, float],
+) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """:func:`infer_dataset` of every regime of ``study`` with the solver and the CRNN ``net``
+    on the test file ``path``, each result cached in ``workspace`` (a
+    :class:`spinodal.pipeline.workspace.Workspace`) as ``inverse-REGIME-METHOD``, keyed by its
+    inputs and, for the surrogate, by the model's weights (chapter 10).
+
+    Args:
+        seed: seed of the observation noise.
+        n_scan, xatol: per method, the points of the coarse scan and the refinement tolerance.
+
+    Returns:
+        (regime, method) → the result table, solver first, regimes in the study's order.
+    """
+    identity = workspace.model_identity()
+    results = {}
+    for method in ("solver", "surrogate"):
+        for name, regime in study.regimes.items():
+            sequences = study.sequences(name, method)
+            results[name, method] = workspace.cached(
+                f"inverse-{name}-{method}",
+                lambda method=method, regime=regime, sequences=sequences: infer_dataset(
+                    path,
+                    frames=regime.frames,
+                    sequences=sequences,
+                    method=method,
+                    net=net if method == "surrogate" else None,
+                    noise=regime.noise,
+                    seed=seed,
+                    n_scan=n_scan[method],
+                    xatol=xatol[method],
+                    device=workspace.device,
+                ),
+                frames=regime.frames,
+                sequences=sequences,
+                noise=regime.noise,
+                seed=seed,
+                n_scan=n_scan[method],
+                xatol=xatol[method],
+                model=identity if method == "surrogate" else "",
+            )
+    return results
+
+
+def cached_profiles(
+    workspace, observed, net, n_points: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The loss profile L(η) (:func:`misfit_loss`) of one observed sequence with the solver
+    and with the CRNN ``net``, on ``n_points`` misfits spanning the paper's range
+    (:data:`spinodal.paper.MISFIT_RANGE`, Sec. 2.1), cached in ``workspace`` as
+    ``inverse-profile`` (chapter 10's worked example).
+
+    Args:
+        observed: :class:`spinodal.io.datasets.Frames` of one sequence, every observed frame.
+
+    Returns:
+        (grid [n_points] of misfits as fractions, method → L [n_points]).
+    """
+    if len(observed.index) != 1:
+        raise ValueError(f"cached_profiles takes one sequence, got {len(observed.index)}")
+    grid = np.linspace(*MISFIT_RANGE.value, n_points)
+    profiles = workspace.cached(
+        "inverse-profile",
+        lambda: {
+            method: misfit_loss(
+                observed.phi,
+                observed.times,
+                grid,
+                method=method,
+                net=net if method == "surrogate" else None,
+                pf=observed.pf,
+                device=workspace.device,
+            )[0]
+            for method in ("solver", "surrogate")
+        },
+        sequence=int(observed.index[0]),
+        frames=[int(t) for t in observed.times],
+        grid=grid.tolist(),
+        model=workspace.model_identity(),
+    )
+    return grid, profiles
+
+
+def profile_ratio(profiles: Mapping[str, np.ndarray]) -> float:
+    """The surrogate's smallest loss on the grid over the solver's (:func:`cached_profiles`):
+    how much worse the CRNN reproduces the frames than the solver that made them."""
+    return float(np.min(profiles["surrogate"]) / max(float(np.min(profiles["solver"])), 1e-300))
+
+
+def misfit_errors(result: Mapping[str, np.ndarray]) -> np.ndarray:
+    """|η̂ − η| [S] of a result table of :func:`infer_dataset` (fractions)."""
+    return np.abs(np.asarray(result["eta"]) - np.asarray(result["eta_true"]))
+
+
+class SequenceEstimate(NamedTuple):
+    """One sequence's inference, in percent of misfit: the estimate η̂, its standard error δη
+    and the true η; and its mean composition ⟨φ⟩."""
+
+    eta: float
+    uncertainty: float
+    eta_true: float
+    phi_mean: float
+
+
+def sequence_estimate(result: Mapping[str, np.ndarray], index: int) -> SequenceEstimate:
+    """The :class:`SequenceEstimate` of test sequence ``index`` (one of ``result["index"]``) in
+    a result table of :func:`infer_dataset`."""
+    found = np.flatnonzero(np.asarray(result["index"]) == index)
+    if len(found) == 0:
+        raise ValueError(f"sequence {index} is not among {np.asarray(result['index']).tolist()}")
+    k = int(found[0])
+    return SequenceEstimate(
+        float(result["eta"][k] * 100),
+        float(result["uncertainty"][k] * 100),
+        float(result["eta_true"][k] * 100),
+        float(result["phi_mean"][k]),
+    )
+
+
+class InferenceStats(NamedTuple):
+    """How well one inference (a regime and a forward model) recovers η (chapter 10).
+
+    Attributes:
+        n: sequences inferred.
+        median, q25, q75: median and quartiles of |η̂ − η| over them, in percent of misfit.
+        within: percentage of the estimates with |η̂ − η| ≤ 2δη (95 % if δη is calibrated).
+        cost: wall time per sequence (s), the whole batched inference over ``n``.
+        evaluations: mean forward runs (loss evaluations) per sequence.
+    """
+
+    n: int
+    median: float
+    q25: float
+    q75: float
+    within: float
+    cost: float
+    evaluations: float
+
+
+def inference_statistics(results: Mapping) -> dict:
+    """:class:`InferenceStats` of every result table of :func:`infer_dataset` in ``results``
+    (e.g. ``{(regime, method): table}`` of :func:`cached_inferences`), under the same keys."""
+    out = {}
+    for key, r in results.items():
+        errors = misfit_errors(r)
+        spread = ensemble_summary(errors * 100)
+        out[key] = InferenceStats(
+            n=len(errors),
+            median=float(np.median(errors)) * 100,
+            q25=float(spread.q25),
+            q75=float(spread.q75),
+            within=float(np.mean(errors <= 2 * np.asarray(r["uncertainty"]))) * 100,
+            cost=float(r["seconds"]) / len(r["index"]),
+            evaluations=float(np.mean(r["evaluations"])),
+        )
+    return out
+
+
+class Identifiability(NamedTuple):
+    """Where η can be read (chapter 10's identifiability map), from one result table.
+
+    Errors |η̂ − η| and uncertainties are in percent of misfit; a median over no sequence is
+    NaN.
+
+    Attributes:
+        n: sequences on the map.
+        n_flat: those not decomposed by the last observed frame (``separated`` False).
+        n_above: those whose true η lies above the spinodal misfit η_s(⟨φ⟩) of Eq. 9 (every
+            sequence outside the chemical spinodal, where η_s is NaN).
+        n_flat_above, n_flat_at_bound: of the ``n_flat``, those above η_s and those whose
+            η̂ lies on a bound of the search.
+        median_flat, median_separated: median error without and with decomposition.
+        median_uncertainty_flat: median δη without decomposition.
+        relaxation_reads: both kinds occur and the median error without decomposition is at
+            most twice that with it: the relaxation of the fluctuations still pins η down.
+        small_eta: the misfit (fraction) splitting ``median_low`` (η below it) and
+            ``median_high`` (η at or above it).
+    """
+
+    n: int
+    n_flat: int
+    n_above: int
+    n_flat_above: int
+    n_flat_at_bound: int
+    median_flat: float
+    median_separated: float
+    median_uncertainty_flat: float
+    relaxation_reads: bool
+    small_eta: float
+    median_low: float
+    median_high: float
+
+    @property
+    def small_eta_percent(self) -> float:
+        """``small_eta`` in percent."""
+        return self.small_eta * 100
+
+
+def identifiability(result: Mapping[str, np.ndarray], small_eta: float) -> Identifiability:
+    """:class:`Identifiability` of a result table of :func:`infer_dataset` (``eta``,
+    ``eta_true``, ``uncertainty``, ``separated``, ``at_bound``, ``eta_spinodal`` [S])."""
+    errors = misfit_errors(result)
+    eta_true = np.asarray(result["eta_true"])
+    flat = ~np.asarray(result["separated"], bool)
+    above = eta_true > np.nan_to_num(np.asarray(result["eta_spinodal"], float), nan=-1.0)
+    low = eta_true < small_eta
+
+    def median(values, mask) -> float:
+        return float(np.median(values[mask]) * 100) if mask.any() else float("nan")
+
+    return Identifiability(
+        n=len(errors),
+        n_flat=int(flat.sum()),
+        n_above=int(above.sum()),
+        n_flat_above=int((flat & above).sum()),
+        n_flat_at_bound=int((np.asarray(result["at_bound"], bool) & flat).sum()),
+        median_flat=median(errors, flat),
+        median_separated=median(errors, ~flat),
+        median_uncertainty_flat=median(np.asarray(result["uncertainty"]), flat),
+        relaxation_reads=bool(
+            flat.any() and (~flat).any() and np.median(errors[flat]) <= 2 * np.median(errors[~flat])
+        ),
+        small_eta=float(small_eta),
+        median_low=median(errors, low),
+        median_high=median(errors, ~low),
+    )

@@ -27,6 +27,18 @@ __all__ = [
     "plot_perlin_states",
     "plot_parameter_space",
     "plot_error_scatter",
+    "plot_accuracy_errors",
+    "times_up_to",
+    "nn_pf_animation_html",
+    "plot_large_domain",
+    "plot_varying_domain",
+    "plot_domain_errors",
+    "plot_domain_energy",
+    "plot_varying_curves",
+    "METHOD_COLOURS",
+    "plot_misfit_profiles",
+    "plot_inverse_accuracy",
+    "plot_identifiability_map",
     "plot_mass_drift",
     "plot_cure_errors",
     "PHASE_DIAGRAM_CLASSES",
@@ -40,11 +52,20 @@ __all__ = [
     "animation_html",
     "MEAN_PROPERTIES",
     "plot_mean_properties",
+    "plot_ensemble_properties",
     "plot_mode_gain",
     "plot_speedup",
     "plot_noise_match",
     "plot_spectra",
     "plot_architecture",
+    "plot_curriculum",
+    "plot_validation_example",
+    "plot_validation_mae",
+    "plot_error_spectra",
+    "plot_ablation_errors",
+    "plot_phase_diagram_cases",
+    "plot_amplitude_pair",
+    "plot_morphologies",
 ]
 
 PHASE_CMAP = "RdBu_r"
@@ -57,29 +78,29 @@ def _axes(ax, **subplot_kw):
     return ax.figure, ax
 
 
-def plot_trace_B(model: PhaseFieldModel, ax=None):
+def plot_trace_B(pf: PhaseFieldModel, ax=None):
     """Polar plot of tr B(n) (Eq. 6) for the model's constants and the isotropic crystal
     with the same C11, C12: minima along ⟨10⟩ are the elastically soft directions."""
     fig, ax = _axes(ax, projection="polar")
     theta = np.linspace(0, 2 * np.pi, 721)
     ax.plot(
         theta,
-        model.trace_B(np.cos(theta), np.sin(theta)),
-        label=f"cubic, Z = {model.zener_ratio:g}",
+        pf.trace_B(np.cos(theta), np.sin(theta)),
+        label=f"cubic, Z = {pf.zener_ratio:g}",
     )
-    iso = PhaseFieldModel(C11=model.C11, C12=model.C12, C44=(model.C11 - model.C12) / 2)
+    iso = PhaseFieldModel(C11=pf.C11, C12=pf.C12, C44=(pf.C11 - pf.C12) / 2)
     ax.plot(theta, iso.trace_B(np.cos(theta), np.sin(theta)), "--", label="isotropic, Z = 1")
     ax.set_title("tr B(n)")
     ax.legend(loc="lower left", bbox_to_anchor=(0.75, -0.1), fontsize="small")
     return fig
 
 
-def plot_spinodal_line(model: PhaseFieldModel, ax=None, n: int = 401):
+def plot_spinodal_line(pf: PhaseFieldModel, ax=None, n: int = 401):
     """The analytic spinodal line η_s(⟨φ⟩) of Eq. 9 (Figs. 1a, 8a): decomposition below it."""
     fig, ax = _axes(ax)
     lo, hi = chemical_spinodal()
     phi = np.sort(np.concatenate([np.linspace(0, 1, n), [lo, hi]]))  # the line closes at η = 0
-    eta = model.spinodal_misfit(phi) * 100
+    eta = pf.spinodal_misfit(phi) * 100
     ax.fill_between(
         phi,
         0,
@@ -99,7 +120,7 @@ def plot_spinodal_line(model: PhaseFieldModel, ax=None, n: int = 401):
     return fig
 
 
-def plot_growth_rates(model: PhaseFieldModel, phi_mean: float, etas, ax=None):
+def plot_growth_rates(pf: PhaseFieldModel, phi_mean: float, etas, ax=None):
     """Linear growth rate ω(q) along ⟨10⟩ (solid) and ⟨11⟩ (dashed) for several misfits."""
     fig, ax = _axes(ax)
     q = np.linspace(0, 1.0, 400)
@@ -107,13 +128,11 @@ def plot_growth_rates(model: PhaseFieldModel, phi_mean: float, etas, ax=None):
         color = f"C{i}"
         ax.plot(
             q,
-            model.growth_rate(q, 0 * q, phi_mean, eta),
+            pf.growth_rate(q, 0 * q, phi_mean, eta),
             color=color,
             label=f"η = {eta * 100:.2g} %",
         )
-        ax.plot(
-            q, model.growth_rate(q / np.sqrt(2), q / np.sqrt(2), phi_mean, eta), "--", color=color
-        )
+        ax.plot(q, pf.growth_rate(q / np.sqrt(2), q / np.sqrt(2), phi_mean, eta), "--", color=color)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("|q| (1 / grid spacing)")
     ax.set_ylabel("ω (1 / τ)")
@@ -312,6 +331,202 @@ def plot_nn_pf_error(nn, pf, times, *, error_max=1.0, diverged_at=None, panel=1.
     return fig
 
 
+def plot_accuracy_errors(times, mae, interface_error, diverged, train_frames: int, axes=None):
+    """Fig. 4b,c: median and inter-quartile range over the test rollouts of (b) the MAE and
+    (c) the relative error of the interface length 2⟨w⟩ (in percent), against time (τ), on log
+    scales; diverged rollouts are kept out (:func:`plot_median_iqr`). Black lines: the paper's
+    numbers (:data:`spinodal.paper.MAE_WITHIN_TRAINING`, dotted: within the training window,
+    dashed: at 500τ); grey band: the ``train_frames`` τ this CRNN was trained on.
+
+    Args:
+        times: [T] in τ.
+        mae, interface_error: [S, T] per test sequence (the interface error as a fraction).
+        diverged: [S, T] (:func:`spinodal.book.reporting.diverged_mask`).
+    """
+    from ..paper import INTERFACE_ERROR_AT_500, INTERFACE_ERROR_WITHIN_TRAINING, MAE_WITHIN_TRAINING
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig = axes[0].figure
+    plot_median_iqr(
+        times, mae, ax=axes[0], label="NN vs PF", color="tab:red", log=True, diverged=diverged
+    )
+    axes[0].axhline(
+        MAE_WITHIN_TRAINING.value, color="k", ls=":", lw=1, label=f"paper: {MAE_WITHIN_TRAINING}"
+    )
+    axes[0].set_ylabel("MAE ⟨|φ_NN − φ_PF|⟩")
+    axes[0].set_title("(b) mean absolute error")
+    axes[0].legend(fontsize="small")
+    plot_median_iqr(
+        times,
+        np.asarray(interface_error) * 100,
+        ax=axes[1],
+        color="tab:red",
+        log=True,
+        diverged=diverged,
+    )
+    for value, style in ((INTERFACE_ERROR_WITHIN_TRAINING, ":"), (INTERFACE_ERROR_AT_500, "--")):
+        axes[1].axhline(100 * value.value, color="k", ls=style, lw=1, label=f"paper: {value}")
+    axes[1].set_ylabel("relative error of 2⟨w⟩ (%)")
+    axes[1].set_title("(c) interface length")
+    axes[1].legend(fontsize="small")
+    for ax in axes:
+        ax.axvspan(0, train_frames, color="0.9", zorder=0)
+    fig.tight_layout()
+    return fig
+
+
+def times_up_to(times, last) -> list:
+    """The columns of a snapshot figure: the ``times`` (τ) up to ``last``, and ``last``
+    itself, sorted and without repeats (chapter 04's Fig. 4a)."""
+    return sorted({t for t in times if t <= last} | {last})
+
+
+# --- larger domains (Sec. 3.3, Fig. 7) ---------------------------------------------------------
+
+
+def _domain_snapshots(result: dict, k: int, n_snapshots: int, *, with_first: bool):
+    """:func:`plot_nn_pf_error` of sequence ``k`` of a domain rollout at about ``n_snapshots``
+    stored frames evenly spaced in time (frame 0 too if ``with_first``)."""
+    from .reporting import frames_divergence_times
+
+    stored = np.asarray(result["stored_frame"])
+    shown = np.unique(np.linspace(0, len(stored) - 1, n_snapshots + 1).round().astype(int))
+    if not with_first:
+        shown = shown[1:]
+    gone = float(frames_divergence_times(result["nn"][k], stored))
+    return plot_nn_pf_error(
+        result["nn"][k, shown], result["pf"][k, shown], stored[shown], diverged_at=gone, panel=3.2
+    )
+
+
+def plot_large_domain(result: dict, k: int, n_snapshots: int, train_size: int):
+    """Fig. 7a,b: NN, PF and their absolute difference for sequence ``k`` of the ``large``
+    split at ``n_snapshots`` stored frames evenly spaced up to its end (frame 0 left out),
+    titled with its ⟨φ⟩, η and domain beside the training domain (``train_size``); columns
+    after the rollout has left the physical range are marked.
+
+    Args:
+        result: :func:`spinodal.analysis.evaluation.domain_rollout` rollouts (``eta``,
+            ``phi_mean`` [S], ``stored_frame`` [F], ``nn``, ``pf`` [S, F, N, N]).
+    """
+    fig = _domain_snapshots(result, k, n_snapshots, with_first=False)
+    size = np.shape(result["nn"])[-1]
+    fig.suptitle(
+        f"⟨φ⟩ = {result['phi_mean'][k]:.2f}, η = {result['eta'][k] * 100:.1f} %, "
+        f"{size}² (trained on {train_size}²)"
+    )
+    return fig
+
+
+def plot_varying_domain(result: dict, n_snapshots: int):
+    """Fig. 7c: NN, PF and their absolute difference for the one sequence of the ``varying``
+    split (a spatially varying initial composition) at frame 0 and ``n_snapshots`` stored
+    frames evenly spaced up to its end (``result`` as for :func:`plot_large_domain`)."""
+    fig = _domain_snapshots(result, 0, n_snapshots, with_first=True)
+    size = np.shape(result["nn"])[-1]
+    fig.suptitle(f"varying initial composition, η = {result['eta'][0] * 100:g} %, {size}²")
+    return fig
+
+
+def _kept_until_divergence(result: dict):
+    """Per sequence of a domain rollout, the time it is first found diverged (τ, inf: never)
+    and [S, T+1] which frames come before it (what a curve may show)."""
+    from .reporting import frames_divergence_times
+
+    gone = frames_divergence_times(result["nn"], result["stored_frame"])
+    return gone, np.asarray(result["frame"])[None, :] < gone[:, None]
+
+
+def plot_domain_errors(result: dict, axes=None):
+    """The MAE (left) and the relative interface-length error (right) of NN rollouts against
+    PF on larger domains, per sequence (labelled by η), against time (τ), log scales; each
+    curve ends, at a dotted line, where its rollout is found diverged (chapter 06; the paper
+    gives no error numbers for Fig. 7).
+
+    Args:
+        result: :func:`spinodal.analysis.evaluation.domain_rollout` rollouts (``eta`` [S],
+            ``frame`` [T+1], ``mae``, ``interface_error`` [S, T+1], ``stored_frame`` and
+            ``nn`` to find the divergence).
+    """
+    gone, keep = _kept_until_divergence(result)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = axes[0].figure
+    frame = np.asarray(result["frame"])
+    for s, eta in enumerate(result["eta"]):
+        for ax, key in zip(axes, ("mae", "interface_error"), strict=True):
+            (line,) = ax.plot(
+                frame[keep[s]], result[key][s][keep[s]], label=f"η = {eta * 100:.1f} %"
+            )
+            if np.isfinite(gone[s]):
+                ax.axvline(gone[s], color=line.get_color(), ls=":")
+    axes[0].set(xlabel="t (τ)", ylabel="MAE", yscale="log", title="pixel-level error")
+    axes[1].set(xlabel="t (τ)", ylabel="relative error", yscale="log", title="interface length")
+    for ax in axes:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_domain_energy(result: dict, ax=None):
+    """The mean free-energy density ⟨f⟩ = 2⟨w⟩ + ⟨ρ⟩ of PF (solid) and NN (dashed) on larger
+    domains, one colour per sequence (labelled by η), against time (τ), log scale; an NN
+    curve ends, at a dotted line, where its rollout is found diverged (chapter 06, Fig. 7a,b).
+
+    Args:
+        result: as for :func:`plot_domain_errors`, with ``nn/paper_total`` and
+            ``pf/paper_total`` [S, T+1].
+    """
+    gone, keep = _kept_until_divergence(result)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig = ax.figure
+    frame = np.asarray(result["frame"])
+    for s, eta in enumerate(result["eta"]):
+        (line,) = ax.plot(frame, result["pf/paper_total"][s], label=f"PF, η = {eta * 100:.1f} %")
+        ax.plot(
+            frame[keep[s]],
+            result["nn/paper_total"][s][keep[s]],
+            "--",
+            color=line.get_color(),
+            label=f"NN, η = {eta * 100:.1f} %",
+        )
+        if np.isfinite(gone[s]):
+            ax.axvline(gone[s], color=line.get_color(), ls=":")
+    size = np.shape(result["nn"])[-1]
+    ax.set(xlabel="t (τ)", ylabel="⟨f⟩", yscale="log", title=f"{size}² domains")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_varying_curves(result: dict, axes=None):
+    """Fig. 7c's sequence in numbers: its MAE and relative interface-length error against PF
+    (left) and ⟨f⟩ of PF and NN (right), against time (τ), log scales; the NN curves end, at a
+    red dotted line, where the rollout is found diverged (``result`` as for
+    :func:`plot_domain_energy`, its first sequence)."""
+    gone, keep = _kept_until_divergence(result)
+    gone, keep = gone[0], keep[0]
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = axes[0].figure
+    frame = np.asarray(result["frame"])
+    axes[0].plot(frame[keep], result["mae"][0][keep], label="MAE")
+    axes[0].plot(frame[keep], result["interface_error"][0][keep], label="interface-length error")
+    axes[0].set(xlabel="t (τ)", yscale="log", title="NN against PF")
+    axes[0].legend(fontsize="small")
+    axes[1].plot(frame, result["pf/paper_total"][0], label="PF")
+    axes[1].plot(frame[keep], result["nn/paper_total"][0][keep], "--", label="NN")
+    if np.isfinite(gone):
+        for ax in axes:
+            ax.axvline(gone, color="tab:red", ls=":", label="NN diverged")
+    axes[1].set(xlabel="t (τ)", ylabel="⟨f⟩", yscale="log", title="mean free-energy density")
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 _ICONS = {
     "fa fa-minus": "−",
     "fa fa-fast-backward": "|◀",
@@ -426,6 +641,25 @@ def animation_html(
         plt.close(fig)
 
 
+def nn_pf_animation_html(nn, pf, times, **options) -> str:
+    """:func:`animation_html` of a rollout beside its ground truth (chapter 04, Fig. 4a): NN,
+    PF and |φ_NN − φ_PF|, the error on [0, 1] (the range of φ; larger errors saturate).
+
+    Args:
+        nn, pf: [T, H, W] fields at ``times`` [T] (τ).
+        options: further arguments of :func:`animation_html` (``max_frames``, ...).
+    """
+    nn, pf = np.asarray(nn), np.asarray(pf)
+    return animation_html(
+        [nn, pf, np.abs(nn - pf)],
+        ["NN", "PF", "|NN − PF| (≤ 1)"],
+        times=times,
+        cmaps=[PHASE_CMAP, PHASE_CMAP, ERROR_CMAP],
+        limits=[(0, 1), (0, 1), (0, 1)],
+        **options,
+    )
+
+
 # --- the dataset and the training (Secs. 2.2-2.3) ---------------------------------------------
 
 
@@ -469,11 +703,11 @@ def plot_perlin_states(states, titles, *, tiled: int = 1, reps: int = 2, size: f
     return fig
 
 
-def plot_parameter_space(phi_mean, eta, validation, model: PhaseFieldModel, ax=None):
+def plot_parameter_space(phi_mean, eta, validation, pf: PhaseFieldModel, ax=None):
     """The sequences of a split in the (⟨φ⟩, η) plane, training and validation marked, over
     the analytic spinodal line of Eq. 9 (``eta`` as fractions; shown in percent)."""
     fig, ax = _axes(ax)
-    plot_spinodal_line(model, ax=ax)
+    plot_spinodal_line(pf, ax=ax)
     phi_mean, eta = np.asarray(phi_mean), np.asarray(eta) * 100
     validation = np.asarray(validation, bool)
     for chosen, label, marker, color in (
@@ -622,7 +856,7 @@ def plot_training_history(history, axes=None, *, stages=None):
 
 
 MEAN_PROPERTIES = {
-    "total": "⟨f⟩",
+    "paper_total": "⟨f⟩",
     "interface": "2⟨w⟩",
     "elastic": "⟨ρ⟩",
     "isotropy": "isotropy I",
@@ -682,6 +916,17 @@ def plot_mean_properties(
     return fig
 
 
+def plot_ensemble_properties(evaluation: dict, *, ncols: int = 3):
+    """:func:`plot_mean_properties` of every property of one ensemble (Fig. 5, Fig. S6),
+    titled with its ⟨φ⟩, its η and its number of sequences."""
+    fig = plot_mean_properties(evaluation, ncols=ncols)
+    fig.suptitle(
+        f"⟨φ⟩ = {evaluation['phi_mean'][0]:.2g}, η = {evaluation['eta'][0] * 100:.2g} %: "
+        f"NN (red) and PF (blue), {len(evaluation['mae'])} sequences"
+    )
+    return fig
+
+
 def plot_noise_match(times, nn_mae, nn_total, pf_total, search: dict, diverged, axes=None):
     """The NN error in units of PF noise (Fig. 6): (a) the median MAE against the deterministic
     PF of the NN (with its band) and of PF runs with noise of each level (the closest one with
@@ -691,7 +936,7 @@ def plot_noise_match(times, nn_mae, nn_total, pf_total, search: dict, diverged, 
         times: [T] in τ.
         nn_mae, nn_total, pf_total: [S, T] MAE of the NN against PF, ⟨f⟩ of NN and PF.
         search: :func:`spinodal.analysis.evaluation.noise_search` result (``noise_std`` [L],
-            ``distance`` [L], ``mae`` and ``total`` [L, S, T]).
+            ``distance`` [L], ``mae`` and ``paper_total`` [L, S, T]).
         diverged: [S, T] NN divergence (:func:`spinodal.book.reporting.diverged_mask`): the NN
             curves leave out diverged rollouts and end where half have.
     """
@@ -733,7 +978,7 @@ def plot_noise_match(times, nn_mae, nn_total, pf_total, search: dict, diverged, 
     )
     plot_median_iqr(
         times,
-        search["total"][best],
+        search["paper_total"][best],
         ax=axes[1],
         color="k",
         label=f"PF with noise σ = {float(levels[best]):.2g}",
@@ -975,7 +1220,7 @@ def plot_architecture(config=None, ax=None):
     return fig
 
 
-def plot_error_scatter(phi_mean, eta, errors, diverged, model: PhaseFieldModel, t, ax=None):
+def plot_error_scatter(phi_mean, eta, errors, diverged, pf: PhaseFieldModel, t, ax=None):
     """The error of every sequence at its (⟨φ⟩, η) (colour, log scale, floored at 10⁻⁵) over the
     spinodal region of Eq. 9; a rollout that has diverged by time ``t`` (τ) is a red cross.
 
@@ -991,7 +1236,7 @@ def plot_error_scatter(phi_mean, eta, errors, diverged, model: PhaseFieldModel, 
     gone = np.asarray(diverged, dtype=bool)
     values = np.clip(np.asarray(errors, dtype=float), 1e-5, None)
     ok = ~gone
-    plot_spinodal_line(model, ax=ax)
+    plot_spinodal_line(pf, ax=ax)
     norm = (
         LogNorm(vmin=values[ok].min(), vmax=max(values[ok].max(), 2 * values[ok].min()))
         if ok.any()
@@ -1022,6 +1267,141 @@ def plot_error_scatter(phi_mean, eta, errors, diverged, model: PhaseFieldModel, 
     return fig
 
 
+# --- the inverse problem (chapter 10; beyond the paper) ---------------------------------------
+
+#: Colours of the two forward models of chapter 10.
+METHOD_COLOURS = {"solver": "tab:blue", "surrogate": "tab:red"}
+
+
+def plot_misfit_profiles(grid, profiles, estimates, eta_true: float, *, title: str, ax=None):
+    """The loss L(η) of one observed sequence with each forward model (log scale) on a grid of
+    misfits, the estimates η̂ (dashed) and the true η (black) (chapter 10's worked example).
+
+    Args:
+        grid: [m] misfits (fractions), shown in percent.
+        profiles: method (``"solver"``, ``"surrogate"``) → L [m]
+            (:func:`spinodal.analysis.inverse.cached_profiles`).
+        estimates: method → η̂ in percent.
+        eta_true: the true misfit in percent.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig = ax.figure
+    grid = np.asarray(grid)
+    for method, colour in METHOD_COLOURS.items():
+        ax.semilogy(grid * 100, profiles[method], "o-", color=colour, ms=4, label=method)
+        ax.axvline(estimates[method], color=colour, ls="--", lw=1)
+    ax.axvline(eta_true, color="k", lw=1.5, label="true η")
+    ax.set(xlabel="η (%)", ylabel="L(η): mean squared residual", title=title)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_inverse_accuracy(results, regimes, axes=None):
+    """Chapter 10's accuracy on the test split: (a) η̂ against the true η of every sequence,
+    one marker per observation regime, open for the solver and filled for the CRNN; (b) the
+    errors |η̂ − η| per regime (dots, log scale floored at 10⁻⁶ %) with their median and
+    inter-quartile range, per forward model.
+
+    Args:
+        results: (regime, method) → a result table of
+            :func:`spinodal.analysis.inverse.infer_dataset` (``eta``, ``eta_true`` [S]).
+        regimes: the regimes' names in order (e.g. the keys of
+            :attr:`spinodal.analysis.inverse.InverseStudy.regimes`), at most seven.
+    """
+    from ..analysis.inverse import misfit_errors
+    from ..paper import MISFIT_RANGE
+
+    regimes = list(regimes)
+    markers = dict(zip(regimes, ("o", "s", "^", "v", "D", "P", "X"), strict=False))
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig = axes[0].figure
+    for method, colour in METHOD_COLOURS.items():
+        for name in regimes:
+            r = results[name, method]
+            axes[0].scatter(
+                np.asarray(r["eta_true"]) * 100,
+                np.asarray(r["eta"]) * 100,
+                marker=markers[name],
+                s=22,
+                facecolor="none" if method == "solver" else colour,
+                edgecolor=colour,
+                linewidth=0.8,
+                label=f"{method}, {name}",
+            )
+    for offset, (method, colour) in zip((-0.15, 0.15), METHOD_COLOURS.items(), strict=True):
+        for i, name in enumerate(regimes):
+            e = np.maximum(misfit_errors(results[name, method]) * 100, 1e-6)  # log axis floor
+            axes[1].scatter(np.full(len(e), i + offset), e, color=colour, s=10, alpha=0.6)
+            summary = ensemble_summary(e)
+            axes[1].errorbar(
+                i + offset,
+                summary.median,
+                yerr=[[summary.median - summary.q25], [summary.q75 - summary.median]],
+                color=colour,
+                marker="_",
+                ms=14,
+                capsize=3,
+                label=method if i == 0 else None,
+            )
+    top = 100 * MISFIT_RANGE.value[1]  # the paper's range of η, in percent
+    axes[0].plot([0, top], [0, top], "k-", lw=0.8)
+    axes[0].set(xlabel="true η (%)", ylabel="η̂ (%)", title="(a) estimate against truth")
+    axes[0].legend(fontsize=6, ncol=2)
+    axes[1].set_yscale("log")
+    axes[1].set_xticks(np.arange(len(regimes)), regimes, rotation=20)
+    axes[1].set(ylabel="|η̂ − η| (%)", title="(b) error per regime: median and IQR")
+    axes[1].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_identifiability_map(result, pf: PhaseFieldModel, *, title: str, ax=None):
+    """Chapter 10's identifiability map: |η̂ − η| (colour, log scale, floored at 10⁻⁶ %) of
+    every inferred sequence at its (⟨φ⟩, η), circles where it decomposed by the last observed
+    frame and squares where not, over the spinodal region of Eq. 9 for the data's solver
+    constants ``pf`` (as in Figs. 1a and 8a).
+
+    Args:
+        result: a result table of :func:`spinodal.analysis.inverse.infer_dataset`
+            (``eta``, ``eta_true``, ``phi_mean``, ``separated`` [S]).
+    """
+    from ..analysis.inverse import misfit_errors
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig = ax.figure
+    e = misfit_errors(result)
+    separated = np.asarray(result["separated"], bool)
+    plot_spinodal_line(pf, ax=ax)
+    norm = LogNorm(vmin=max(float(e.min()) * 100, 1e-6), vmax=max(float(e.max()) * 100, 2e-6))
+    points = None
+    for decomposed, marker, label in (
+        (True, "o", "decomposed by the last frame"),
+        (False, "s", "no decomposition observed"),
+    ):
+        mask = separated == decomposed
+        points = ax.scatter(
+            np.asarray(result["phi_mean"])[mask],
+            np.asarray(result["eta_true"])[mask] * 100,
+            c=np.maximum(e[mask] * 100, 1e-6),
+            cmap="viridis",
+            norm=norm,
+            marker=marker,
+            s=40,
+            edgecolor="k",
+            linewidth=0.4,
+            zorder=3,
+            label=label,
+        )
+    fig.colorbar(points, ax=ax, label="|η̂ − η| (%)")
+    ax.set_ylim(0, 1.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.25, 1), fontsize="small")
+    ax.set_title(title)
+    return fig
+
+
 # The classes of the phase-diagram figure (Fig. 8a): the name of each count of
 # :attr:`spinodal.analysis.evaluation.PhaseDiagram.counts`, its legend label, marker and colour.
 PHASE_DIAGRAM_CLASSES = (
@@ -1046,14 +1426,14 @@ def phase_diagram_masks(diagram) -> dict[str, np.ndarray]:
     }
 
 
-def plot_phase_diagram(diagram, model: PhaseFieldModel, *, title: str | None = None, ax=None):
+def plot_phase_diagram(diagram, pf: PhaseFieldModel, *, title: str | None = None, ax=None):
     """Every sequence of a :class:`spinodal.analysis.evaluation.PhaseDiagram` at its (⟨φ⟩, η),
     one marker per class of :data:`PHASE_DIAGRAM_CLASSES` with its count in the legend, over
-    the spinodal line of Eq. 9 for the data's solver constants ``model`` (Fig. 8a)."""
+    the spinodal line of Eq. 9 for the data's solver constants ``pf`` (Fig. 8a)."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 4.5))
     fig = ax.figure
-    plot_spinodal_line(model, ax=ax)
+    plot_spinodal_line(pf, ax=ax)
     counts, masks = diagram.counts, phase_diagram_masks(diagram)
     for name, label, marker, colour in PHASE_DIAGRAM_CLASSES:
         mask = masks[name]
@@ -1122,4 +1502,256 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None):
         ax.set_title(title)
     ax.legend(fontsize="small")
     fig.tight_layout()
+    return fig
+
+
+def plot_curriculum(histories, stages, *, reference: str = "paper", axes=None):
+    """True input frames per epoch, the curriculum of the paper's Sec. 2.3 (chapter 03).
+
+    Left: what each training stage recorded, epoch by epoch (``histories``:
+    ``[(name, history.json records)]``, first stage first, with ``stages``, the matching
+    :func:`spinodal.surrogate.checkpoint.training_stages` entries, for their sequence lengths),
+    the epochs numbered on across stages; one input frame is a free rollout from φ_0. Right:
+    the schedule of the ``reference`` preset's recipe (the paper's: a 10-epoch ramp from 99 true
+    input frames down to 1, :func:`spinodal.surrogate.training.curriculum_inputs`). Log scale.
+    """
+    from ..presets import get_preset
+    from ..surrogate.training import curriculum_inputs
+
+    if len(histories) != len(stages):
+        raise ValueError(f"{len(histories)} histories for {len(stages)} stages")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
+    fig = axes[0].figure
+    offset = 0
+    for k, ((name, run), stage) in enumerate(zip(histories, stages, strict=True)):
+        axes[0].step(
+            [h["epoch"] + offset for h in run],
+            [h["n_input"] for h in run],
+            "o-",
+            where="mid",
+            ms=3,
+            color=f"C{k}",
+            label=f"{name} ({len(run)} epochs, {stage['frames']} frames)",
+        )
+        offset += max(h["epoch"] for h in run)
+    axes[0].set(
+        xlabel="epoch (all stages)",
+        ylabel="true input frames",
+        yscale="log",
+        title="this model, as recorded in history.json",
+    )
+    axes[0].legend(fontsize="x-small")
+    preset = get_preset(reference)
+    recipe, frames = preset.training, preset.split("train").n_frames
+    axes[1].step(
+        np.arange(1, recipe.epochs + 1),
+        [curriculum_inputs(e, frames, recipe.curriculum_epochs) for e in range(recipe.epochs)],
+        where="mid",
+    )
+    axes[1].set(
+        xlabel="epoch",
+        ylabel="true input frames",
+        yscale="log",
+        title=f"{reference} (T = {frames})",
+    )
+    return fig
+
+
+def plot_validation_example(result: dict, index: int, times):
+    """One validation sequence of Fig. 3b,c: the CRNN, the phase field and their difference
+    (:func:`plot_nn_pf_error`) at ``times`` (τ), titled with its η and ⟨φ⟩; columns after the
+    rollout has left the physical range are marked.
+
+    Args:
+        result: rollouts of :func:`spinodal.analysis.evaluation.domain_rollout` with every frame
+            stored (``every=1``): ``index``, ``eta``, ``phi_mean`` [S], ``stored_frame`` [T+1],
+            ``nn``, ``pf`` [S, T+1, N, N].
+        index: the sequence's number in its dataset (one of ``result["index"]``).
+    """
+    from .reporting import frames_divergence_times
+
+    k = int(np.flatnonzero(np.asarray(result["index"]) == index)[0])
+    gone = float(frames_divergence_times(result["nn"][k], result["stored_frame"]))
+    fig = plot_nn_pf_error(result["nn"][k, times], result["pf"][k, times], times, diverged_at=gone)
+    fig.suptitle(
+        f"validation sequence {index}: η = {result['eta'][k] * 100:.2f} %, "
+        f"⟨φ⟩ = {result['phi_mean'][k]:.3f}"
+    )
+    return fig
+
+
+def plot_validation_mae(
+    times,
+    mae,
+    persistence,
+    diverged,
+    trainer_mae,
+    training_frames: int,
+    n_trainer_sequences: int,
+    ax=None,
+):
+    """The MAE per frame of validation rollouts (chapter 03, beside the paper's Fig. 3b,c):
+    median and IQR of ``mae`` [S, T] at ``times`` [T] (τ), diverged rollouts (``diverged``
+    [S, T]) kept out; the MAE per frame 1, 2, ... the trainer recorded at its best epoch
+    (``trainer_mae``, the mean over its ``n_trainer_sequences`` validation sequences); the
+    no-change forecast's MAE ``persistence`` [S, T] as the yardstick; and the training length
+    ``training_frames`` (τ) as a dotted line. Log scale."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
+    fig = ax.figure
+    plot_median_iqr(
+        times,
+        mae,
+        ax=ax,
+        diverged=diverged,
+        label=f"rollouts (median, IQR), {len(mae)} validation sequences",
+    )
+    ax.plot(
+        np.arange(1, len(trainer_mae) + 1),
+        trainer_mae,
+        "k.",
+        ms=4,
+        label=f"history.json, best epoch (mean of all {n_trainer_sequences})",
+    )
+    plot_median_iqr(times, persistence, ax=ax, color="0.6", label="no-change forecast φ_t = φ₀")
+    ax.axvline(training_frames, color="0.5", ls=":", label="training length")
+    ax.set(ylabel="MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def plot_error_spectra(nn, pf, *, early: int = 10, axes=None):
+    """Where the CRNN's error sits in wavenumber (chapter 03; not in the paper). Left: the
+    shell-averaged spectrum of φ_NN − φ_PF (:func:`spinodal.analysis.stability.radial_spectrum`,
+    mean over sequences) at ``early`` τ (at most the last frame) and at the last frame; right:
+    the NN and PF power spectra at the last frame.
+
+    Args:
+        nn, pf: [S, T+1, N, N] rollouts and truth, one frame per τ from φ_0.
+    """
+    from ..analysis.stability import radial_spectrum
+
+    nn, pf = np.asarray(nn), np.asarray(pf)
+    T = nn.shape[1] - 1
+    early = min(early, T)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig = axes[0].figure
+    shells, error_early = radial_spectrum(nn[:, early] - pf[:, early])
+    _, error_late = radial_spectrum(nn[:, T] - pf[:, T])
+    plot_spectra(
+        shells,
+        {f"{early}τ": error_early.mean(0), f"{T}τ": error_late.mean(0)},
+        ax=axes[0],
+        title="error spectrum |φ̂_NN − φ̂_PF|²",
+    )
+    plot_spectra(
+        shells,
+        {"NN": radial_spectrum(nn[:, T])[1].mean(0), "PF": radial_spectrum(pf[:, T])[1].mean(0)},
+        ax=axes[1],
+        title=f"power spectra at {T}τ",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_ablation_errors(evaluations: dict, training_frames: int, axes=None):
+    """The test errors of the ablation variants (chapter 09; the paper's Figs. S1-S3 in
+    kind): median and IQR over the sequences of the MAE (left) and of the relative
+    interface-length error (right) from the first predicted frame on, one colour per variant
+    (``evaluations``: variant → its evaluation with ``mae`` and ``interface_error`` [S, T+1]),
+    and a dotted line at the length of the training sequences, ``training_frames`` τ. Log
+    scale."""
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    fig = axes[0].figure
+    for i, (variant, ev) in enumerate(evaluations.items()):
+        frame = np.arange(np.shape(ev["mae"])[1])
+        plot_median_iqr(frame[1:], ev["mae"][:, 1:], ax=axes[0], label=variant, color=f"C{i}")
+        plot_median_iqr(
+            frame[1:], ev["interface_error"][:, 1:], ax=axes[1], label=variant, color=f"C{i}"
+        )
+    axes[0].set(ylabel="MAE ⟨|φ_NN − φ_PF|⟩", yscale="log", title="pixel error")
+    axes[1].set(ylabel="|L_NN − L_PF| / L_PF", yscale="log", title="interface-length error")
+    for ax in axes:
+        ax.axvline(training_frames, color="0.5", ls=":", lw=1)
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_phase_diagram_cases(shown: dict, cases, frame: int, *, disagreements: bool = True):
+    """NN (top row) and PF (bottom row) at the classification time ``frame`` (τ) of the
+    sequences ``cases`` of Fig. 8b, from their rollouts ``shown``
+    (:func:`spinodal.analysis.evaluation.domain_rollout`: ``nn``, ``pf`` [k, F, N, N] with the
+    last stored frame at ``frame``, ``phi_mean``, ``eta`` [k]), titled by ⟨φ⟩ and η;
+    ``disagreements``: whether they are sequences where NN and PF disagree, else borderline
+    ones."""
+    cases = list(cases)
+    fields = np.concatenate([np.asarray(shown["nn"])[:, -1], np.asarray(shown["pf"])[:, -1]])
+    titles = [
+        f"{side} #{i}: ⟨φ⟩={p:.2f}, η={e * 100:.2f}%"
+        for side in ("NN", "PF")
+        for i, p, e in zip(cases, shown["phi_mean"], shown["eta"], strict=True)
+    ]
+    fig, axes = plt.subplots(2, len(cases), figsize=(3 * len(cases), 6), squeeze=False)
+    plot_frames(fields, titles, axes=axes.ravel())
+    fig.suptitle(
+        ("disagreements" if disagreements else "no disagreement: borderline cases")
+        + f" at {frame}τ"
+    )
+    return fig
+
+
+def plot_amplitude_pair(pair: dict, pf_labels, nn_labels, n_frames: int):
+    """Fig. 8c: one row per peak amplitude a of an
+    :func:`spinodal.analysis.evaluation.amplitude_sensitivity` ``pair`` (``amplitude`` [A],
+    ``phi0``, ``pf``, ``nn`` [A, N, N]): the initial state, PF and NN after ``n_frames`` τ, the
+    last two titled with their outcome (``pf_labels``, ``nn_labels``: "separated" or "mixed")."""
+    amplitudes = pair["amplitude"]
+    fig, axes = plt.subplots(
+        len(amplitudes),
+        3,
+        figsize=(8.5, 2.8 * len(amplitudes) + 0.6),
+        squeeze=False,
+        layout="constrained",
+    )
+    phi0 = np.asarray(pair["phi0"])
+    plot_frames(
+        np.stack([phi0, pair["pf"], pair["nn"]], axis=1).reshape(-1, *phi0.shape[1:]),
+        [
+            title
+            for x, lp, ln in zip(amplitudes, pf_labels, nn_labels, strict=True)
+            for title in (f"t = 0, a = {x:g}", f"PF {n_frames}τ: {lp}", f"NN {n_frames}τ: {ln}")
+        ],
+        axes=axes,
+    )
+    return fig
+
+
+def plot_morphologies(fields, cases, pf: PhaseFieldModel, *, ncols: int = 3):
+    """Phase-field fields [k, N, N] at the (⟨φ⟩, η) of ``cases`` (k pairs, η a fraction),
+    ``ncols`` a row, each titled with its parameters and whether it lies inside the spinodal
+    line of Eq. 9 (``pf.spinodal_misfit``; chapter 01, in the spirit of the paper's Figs. 1b
+    and 8)."""
+    from .reporting import inside_spinodal
+
+    fields, cases = np.asarray(fields), list(cases)
+    if len(fields) != len(cases):
+        raise ValueError(f"{len(fields)} fields for {len(cases)} cases")
+    inside = inside_spinodal([p for p, _ in cases], [e for _, e in cases], pf)
+    nrows = -(-len(cases) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(8.5, 3.1 * nrows), layout="constrained")
+    axes = np.ravel(axes)
+    for ax in axes[len(cases) :]:
+        ax.remove()
+    plot_frames(
+        fields,
+        [
+            f"⟨φ⟩ = {p:g}, η = {e * 100:.2g} %\n{'inside' if i else 'outside'}"
+            for (p, e), i in zip(cases, inside, strict=True)
+        ],
+        axes=axes[: len(cases)],
+    )
     return fig
