@@ -53,7 +53,7 @@ kernelspec:
 def _chapter(title: str, body: str) -> str:
     return (
         f"{HEADER}\n# {title}\n\n```{{code-cell}} ipython3\n:tags: [parameters]\n\n"
-        'preset = "small"\ndevice = ""\nmodel = ""\n```\n\n'
+        'preset = "small"\ndevice = ""\nmodel_dir = ""\n```\n\n'
         f"```{{code-cell}} ipython3\n{body}\n```\n"
     )
 

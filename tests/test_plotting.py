@@ -12,22 +12,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from spinodal import PhaseFieldModel
-from spinodal.book.plotting import (  # noqa: E402  # noqa: E402
-    PHASE_DIAGRAM_CLASSES,
-    animation_html,
-    offline_jshtml,
-    plot_cure_errors,
-    plot_error_scatter,
-    plot_mass_drift,
-    plot_mean_properties,
-    plot_median_iqr,
-    plot_nn_pf_error,
-    plot_parameter_space,
-    plot_perlin_states,
-    plot_phase_diagram,
-    plot_tiled,
-    plot_training_history,
-)
+from spinodal.book.chapters.ablations import plot_cure_errors, plot_mass_drift
+from spinodal.book.chapters.accuracy import plot_error_scatter
+from spinodal.book.chapters.dataset import plot_parameter_space, plot_perlin_states, plot_tiled
+from spinodal.book.chapters.long_time import plot_mean_properties
+from spinodal.book.chapters.phase_diagram import PHASE_DIAGRAM_CLASSES, plot_phase_diagram
+from spinodal.book.chapters.training import plot_training_history
+from spinodal.book.plotting import animation_html, offline_jshtml, plot_median_iqr, plot_nn_pf_error
 
 FRAME = re.compile(r'frames\[(\d+)\] = "data:image/(?:jpeg|png);base64,')
 
@@ -92,7 +83,8 @@ def test_nn_pf_error_grid_has_three_rows():
 
 
 def test_accuracy_errors_show_the_paper_lines_and_the_training_window():
-    from spinodal.book.plotting import plot_accuracy_errors, times_up_to
+    from spinodal.book.chapters.accuracy import plot_accuracy_errors
+    from spinodal.book.plotting import times_up_to
 
     times = np.arange(6)
     mae = np.array([0.01, 0.03])[:, None] * times
@@ -149,7 +141,7 @@ def _domain(gone_at_stored: int | None = None, S: int = 2, T: int = 5, stored=(0
 
 
 def test_domain_snapshots_are_titled_and_mark_the_divergence():
-    from spinodal.book.plotting import plot_large_domain, plot_varying_domain
+    from spinodal.book.chapters.domain import plot_large_domain, plot_varying_domain
 
     fig = plot_large_domain(_domain(gone_at_stored=2), 1, 2, train_size=2)
     assert fig._suptitle.get_text() == "⟨φ⟩ = 0.45, η = 0.8 %, 4² (trained on 2²)"
@@ -164,7 +156,11 @@ def test_domain_snapshots_are_titled_and_mark_the_divergence():
 
 
 def test_domain_curves_end_where_a_rollout_is_found_diverged():
-    from spinodal.book.plotting import plot_domain_energy, plot_domain_errors, plot_varying_curves
+    from spinodal.book.chapters.domain import (
+        plot_domain_energy,
+        plot_domain_errors,
+        plot_varying_curves,
+    )
 
     result = _domain(gone_at_stored=1)  # the second sequence, found diverged at 2τ
     fig = plot_domain_errors(result)
@@ -203,7 +199,7 @@ def test_mean_properties_panels_span_the_pf_band():
 
 
 def test_ensemble_properties_are_titled_with_the_ensemble():
-    from spinodal.book.plotting import MEAN_PROPERTIES, plot_ensemble_properties
+    from spinodal.book.chapters.long_time import MEAN_PROPERTIES, plot_ensemble_properties
 
     rng = np.random.default_rng(0)
     ev = {"frame": np.arange(5), "phi_mean": np.full(3, 0.5), "eta": np.full(3, 0.006)}
@@ -307,7 +303,7 @@ def _inverse_table(eta_true, eta, separated=None):
 
 
 def test_misfit_profiles_mark_the_estimates_and_the_truth():
-    from spinodal.book.plotting import plot_misfit_profiles
+    from spinodal.book.chapters.inverse import plot_misfit_profiles
 
     grid = np.linspace(0, 0.012, 5)
     profiles = {"solver": np.array([4, 1, 1e-9, 1, 4.0]), "surrogate": np.array([5, 2, 1, 2, 5.0])}
@@ -324,7 +320,7 @@ def test_misfit_profiles_mark_the_estimates_and_the_truth():
 
 
 def test_inverse_accuracy_draws_the_median_error_per_regime_and_method():
-    from spinodal.book.plotting import plot_inverse_accuracy
+    from spinodal.book.chapters.inverse import plot_inverse_accuracy
 
     truth = [0.002, 0.004, 0.008]
     results = {
@@ -343,7 +339,7 @@ def test_inverse_accuracy_draws_the_median_error_per_regime_and_method():
 
 
 def test_identifiability_map_separates_decomposed_and_flat_sequences():
-    from spinodal.book.plotting import plot_identifiability_map
+    from spinodal.book.chapters.inverse import plot_identifiability_map
 
     table = _inverse_table([0.002, 0.004, 0.013], [0.002, 0.0045, 0.012], [True, True, False])
     fig = plot_identifiability_map(table, PhaseFieldModel(), title="map")
@@ -423,7 +419,7 @@ def test_cure_curves_end_where_the_first_rollout_diverges():
 
 
 def test_curriculum_numbers_the_epochs_across_stages_beside_the_paper_ramp():
-    from spinodal.book.plotting import plot_curriculum
+    from spinodal.book.chapters.training import plot_curriculum
     from spinodal.presets import get_preset
 
     histories = [("s1", _history(4, ramp=2)), ("s2", _history(3))]
@@ -464,7 +460,7 @@ def _validation_result(T=6, size=8, diverge_at=None):
 
 
 def test_validation_example_is_titled_and_marks_divergence():
-    from spinodal.book.plotting import plot_validation_example
+    from spinodal.book.chapters.training import plot_validation_example
 
     result = _validation_result(diverge_at=4)
     fig = plot_validation_example(result, 8, [0, 2, 4, 6])
@@ -475,7 +471,7 @@ def test_validation_example_is_titled_and_marks_divergence():
 
 
 def test_validation_mae_shows_the_trainer_the_yardstick_and_the_window():
-    from spinodal.book.plotting import plot_validation_mae
+    from spinodal.book.chapters.training import plot_validation_mae
 
     result = _validation_result()
     times = result["stored_frame"]
@@ -497,7 +493,7 @@ def test_validation_mae_shows_the_trainer_the_yardstick_and_the_window():
 
 def test_error_spectra_put_a_single_mode_error_in_its_shell():
     from spinodal.analysis.stability import radial_spectrum
-    from spinodal.book.plotting import plot_error_spectra
+    from spinodal.book.chapters.training import plot_error_spectra
 
     size, T = 16, 12
     x = np.arange(size)
@@ -518,7 +514,7 @@ def test_error_spectra_put_a_single_mode_error_in_its_shell():
 
 
 def test_ablation_errors_draw_one_colour_per_variant_from_the_first_frame():
-    from spinodal.book.plotting import plot_ablation_errors
+    from spinodal.book.chapters.ablations import plot_ablation_errors
 
     curve = np.outer(np.ones(3), np.arange(6) * 0.01)
     evals = {v: {"mae": curve * k, "interface_error": curve} for k, v in enumerate(("a", "b"), 1)}
@@ -539,7 +535,7 @@ def test_ablation_errors_draw_one_colour_per_variant_from_the_first_frame():
 
 
 def test_phase_diagram_cases_show_nn_above_pf_at_the_last_frame():
-    from spinodal.book.plotting import plot_phase_diagram_cases
+    from spinodal.book.chapters.phase_diagram import plot_phase_diagram_cases
 
     nn, pf = _frames(3).reshape(1, 3, 8, 8), 1 - _frames(3).reshape(1, 3, 8, 8)
     shown = {
@@ -562,7 +558,7 @@ def test_phase_diagram_cases_show_nn_above_pf_at_the_last_frame():
 
 
 def test_amplitude_pair_rows_are_initial_pf_nn():
-    from spinodal.book.plotting import plot_amplitude_pair
+    from spinodal.book.chapters.phase_diagram import plot_amplitude_pair
 
     fields = _frames(2)
     pair = {"amplitude": np.array([0.1, 0.05]), "phi0": fields, "pf": fields * 0, "nn": fields + 0}
@@ -584,7 +580,7 @@ def test_amplitude_pair_rows_are_initial_pf_nn():
 
 
 def test_morphologies_say_inside_or_outside_the_spinodal_line():
-    from spinodal.book.plotting import plot_morphologies
+    from spinodal.book.chapters.model import plot_morphologies
 
     pf = PhaseFieldModel()
     cases = [(0.5, 0.0), (0.5, 0.02), (0.9, 0.0), (0.22, 0.004)]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spinodal.book import reporting
+from spinodal.book import chapters, reporting
 from spinodal.physics.metrics import PHYSICAL_RANGE, ensemble_summary
 
 
@@ -111,13 +111,13 @@ def test_inside_band_until_stops_at_divergence():
     pf = np.tile(np.linspace(0, 1, 6)[:, None], (1, 5))  # PF band [0.25, 0.75]
     nn = np.full((6, 5), 0.5)
     diverged = np.zeros((6, 5), bool)
-    assert reporting.inside_band_until(nn, pf, times, diverged) == (4.0, "end")
+    assert chapters.long_time.inside_band_until(nn, pf, times, diverged) == (4.0, "end")
     nn[:, 3] = 0.9
-    assert reporting.inside_band_until(nn, pf, times, diverged) == (2.0, "leaves")
+    assert chapters.long_time.inside_band_until(nn, pf, times, diverged) == (2.0, "leaves")
     nn[:, 3] = 0.5
     nn[:3, 2:] = 1e9
     diverged[:3, 2:] = True
-    assert reporting.inside_band_until(nn, pf, times, diverged) == (1.0, "diverged")
+    assert chapters.long_time.inside_band_until(nn, pf, times, diverged) == (1.0, "diverged")
 
 
 def test_standing_compares_with_the_no_change_forecast_and_counts_divergence():
@@ -200,7 +200,7 @@ def test_mean_properties_table_follows_the_band_and_the_divergence():
         "pf/paper_total": pf,
     }
     bad = dict(good, **{"nn/contrast": _contrasts([2, 2, None, None], T)})
-    table, within = reporting.mean_properties_table(
+    table, within = chapters.long_time.mean_properties_table(
         {"a": good, "b": bad}, {"paper_total": "⟨f⟩"}, [1, 3]
     )
     assert within["a", "paper_total"] == "5τ"
@@ -218,12 +218,12 @@ def test_region_errors_speak_only_where_the_medians_are_numbers():
     errors = np.array([[0, 0.1, 0.2, 0.4], [0, 0.1, 0.2, 0.4], [0, 0.01, 0.02, 0.04]])
     inside = np.array([True, True, False])
     clean = np.zeros_like(errors, dtype=bool)
-    r = reporting.region_errors(errors, clean, times, inside, 2)
+    r = chapters.accuracy.region_errors(errors, clean, times, inside, 2)
     assert (r.inside, r.outside) == ("0.2", "0.02")
     assert r.sentence.startswith("The error is made where domains form")
     gone = clean.copy()
     gone[2, 1:] = True  # the only sequence outside diverges at 1τ
-    r = reporting.region_errors(errors, gone, times, inside, 2)
+    r = chapters.accuracy.region_errors(errors, gone, times, inside, 2)
     assert r.outside.startswith("diverged (1/1 by 2τ)")
     assert r.sentence.startswith("0 rollouts inside and 1 outside")
     assert r.sentence.endswith("ranked above every error.)")
@@ -236,16 +236,22 @@ def test_region_errors_count_the_sequences_inside_and_inside_spinodal_follows_eq
     inside = reporting.inside_spinodal([0.5, 0.5, 0.1, 0.6], [0.01, 0.02, 0.0, 0.0], pf)
     np.testing.assert_array_equal(inside, [True, False, False, True])
     errors = np.full((4, 3), 0.1)
-    r = reporting.region_errors(errors, np.zeros((4, 3), bool), np.arange(3), inside, 2)
+    r = chapters.accuracy.region_errors(errors, np.zeros((4, 3), bool), np.arange(3), inside, 2)
     assert r.n_inside == 2
 
 
 def test_small_formatters_of_chapter_04():
-    assert reporting.format_percent(0.02) == "2 %" and reporting.format_percent(0.05) == "5 %"
-    assert reporting.quartile_or_diverged(0.12345, " %") == "0.123 %"
-    assert reporting.quartile_or_diverged(np.nan) == "diverged (a quarter or more of the rollouts)"
+    assert (
+        chapters.accuracy.format_percent(0.02) == "2 %"
+        and chapters.accuracy.format_percent(0.05) == "5 %"
+    )
+    assert chapters.accuracy.quartile_or_diverged(0.12345, " %") == "0.123 %"
+    assert (
+        chapters.accuracy.quartile_or_diverged(np.nan)
+        == "diverged (a quarter or more of the rollouts)"
+    )
     assert reporting.field_range(np.array([[0.2, np.nan], [-0.1, 1.3]])) == (-0.1, 1.3)
-    text = reporting.describe_test_split(4, 20, 32, 10)
+    text = chapters.accuracy.describe_test_split(4, 20, 32, 10)
     assert text.startswith("The test split holds **4** sequences of **20τ** on **32²** grids (2 ")
     assert "500 × 500τ on 128² (Sec. 3.1)" in text
 
@@ -253,12 +259,12 @@ def test_small_formatters_of_chapter_04():
 def test_example_rollout_says_when_it_left_the_physical_range():
     nn = np.zeros((3, 4, 4))
     nn[-1, 0, 0], nn[-1, 1, 1] = -0.2, 1.1
-    stays = reporting.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 1.3], [0, 1, 2])
+    stays = chapters.accuracy.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 1.3], [0, 1, 2])
     assert stays.eta_percent == pytest.approx(0.45) and stays.phi_mean == 0.5
     assert (stays.nn_min, stays.nn_max) == (-0.2, 1.1)
     assert stays.diverged_at == np.inf
     assert stays.fate == "It stays in the physical range to the end."
-    gone = reporting.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 2.0], [0, 1, 2])
+    gone = chapters.accuracy.example_rollout(nn, 0.0045, 0.5, [0.1, 0.2, 2.0], [0, 1, 2])
     assert gone.diverged_at == 2.0
     assert gone.fate.startswith("**It leaves the physical range at 2τ**")
 
@@ -273,7 +279,9 @@ def _accuracy_case(first_bad=(None, None, None, None), scale=(0.01, 0.02, 0.03, 
 
 def test_accuracy_numbers_cap_the_times_and_quote_medians_and_quartiles():
     mae, interface, diverged, times = _accuracy_case()
-    numbers = reporting.accuracy_numbers(mae, interface, diverged, times, 4, early=2, mid=100)
+    numbers = chapters.accuracy.accuracy_numbers(
+        mae, interface, diverged, times, 4, early=2, mid=100
+    )
     assert (numbers.t_early, numbers.t_mid, numbers.last) == (2, 5, 5)
     assert numbers.mae_early == "0.05"  # median of 0.02, 0.04, 0.06, 0.1
     assert numbers.mae_last == numbers.mae_mid == "0.125"
@@ -283,7 +291,7 @@ def test_accuracy_numbers_cap_the_times_and_quote_medians_and_quartiles():
     assert numbers.mae_sentence == (
         "The median MAE first exceeds the paper's 0.025 at t = 2τ (0.5 times the training windows)."
     )
-    rows = reporting.accuracy_versus_paper_rows(numbers, 4, 32, [np.inf] * 4)
+    rows = chapters.accuracy.accuracy_versus_paper_rows(numbers, 4, 32, [np.inf] * 4)
     assert rows[0][2] == "4 × 5τ on 32²" and rows[1][:2] == ("median MAE at 2τ", "(below 0.025)")
     assert rows[3][2] == "0.125 at 5τ" and rows[-1][2] == "0 of 4"
     assert "1.25 % (upper quartile 1.75 %) at 5τ" == rows[5][2]
@@ -291,7 +299,9 @@ def test_accuracy_numbers_cap_the_times_and_quote_medians_and_quartiles():
 
 def test_accuracy_numbers_say_diverged_instead_of_numbers():
     mae, interface, diverged, times = _accuracy_case((3, 4, None, None), scale=(0.001,) * 4)
-    numbers = reporting.accuracy_numbers(mae, interface, diverged, times, 4, early=2, mid=100)
+    numbers = chapters.accuracy.accuracy_numbers(
+        mae, interface, diverged, times, 4, early=2, mid=100
+    )
     assert numbers.mae_early == "0.002"
     assert numbers.mae_last == "diverged (2/4 by 5τ)"
     assert numbers.interface_last == "diverged (2/4 by 5τ)"
@@ -299,7 +309,7 @@ def test_accuracy_numbers_say_diverged_instead_of_numbers():
     assert numbers.mae_sentence.endswith(
         "at t = 4τ (1 times the training windows) (half of the rollouts have diverged by then)."
     )
-    rows = reporting.accuracy_versus_paper_rows(numbers, 4, 32, [3.0, 4.0, np.inf, np.inf])
+    rows = chapters.accuracy.accuracy_versus_paper_rows(numbers, 4, 32, [3.0, 4.0, np.inf, np.inf])
     assert rows[-1][2] == "2 of 4, the first at 3τ"
 
 
@@ -342,7 +352,7 @@ def _domain_results(large_gone: bool = False, varying_gone: bool = False):
 
 def test_domain_report_quotes_the_errors_of_stable_rollouts():
     large, varying = _domain_results()
-    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    report = chapters.domain.domain_report(large, varying, train_size=2, report_time=100)
     assert report.t_report == 5 and report.area_ratio == 4.0
     assert report.large_mae == ["0.05", "0.1"] and report.large_interface == ["10 %", "20 %"]
     assert report.large_eta_percent == [0.4, 0.8]
@@ -358,13 +368,13 @@ def test_domain_report_quotes_the_errors_of_stable_rollouts():
     assert rows["Perlin sequences: ⟨φ⟩, η"] == "0.45; 0.4 % and 0.8 %"
     assert rows["MAE at 5τ (per η)"] == "0.05, 0.1"
     assert rows["varying composition: length"] == "10τ on 4²"
-    report = reporting.domain_report(large, varying, train_size=2, report_time=3)
+    report = chapters.domain.domain_report(large, varying, train_size=2, report_time=3)
     assert report.t_report == 3 and report.large_mae == ["0.03", "0.06"]
 
 
 def test_domain_report_says_diverged_instead_of_numbers():
     large, varying = _domain_results(large_gone=True)
-    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    report = chapters.domain.domain_report(large, varying, train_size=2, report_time=100)
     np.testing.assert_array_equal(report.gone_large, [np.inf, 2.0])
     assert report.large_mae == ["0.05", "diverged at 2τ"]
     assert report.large_interface == ["10 %", "diverged at 2τ"]  # no " %" after words
@@ -373,7 +383,7 @@ def test_domain_report_says_diverged_instead_of_numbers():
     )
     assert report.summary_sentence.startswith("1 of its 3 rollouts there leaves")
     large, varying = _domain_results(large_gone=True, varying_gone=True)
-    report = reporting.domain_report(large, varying, train_size=2, report_time=100)
+    report = chapters.domain.domain_report(large, varying, train_size=2, report_time=100)
     assert report.varying_mae == report.varying_f == "diverged at 5τ"
     assert report.varying_sentence.startswith("**The NN rollout has left the physical range by 5τ")
     assert report.summary_sentence.startswith("2 of its 3 rollouts there leave the physical")
@@ -399,7 +409,7 @@ def _inverse_stats(solver_cost=0.3, surrogate_cost=1.2):
 
 def test_inverse_summary_and_table():
     stats, regimes = _inverse_stats()
-    summary = reporting.inverse_summary(stats, regimes)
+    summary = chapters.inverse.inverse_summary(stats, regimes)
     assert summary.within_surrogate == 100
     assert summary.surrogate_best == "10τ and 20τ, no φ0 (0.8 %)"
     assert summary.surrogate_worst == "0 and 20τ only (1 %)"
@@ -408,10 +418,10 @@ def test_inverse_summary_and_table():
     assert summary.run_ratio == pytest.approx(8)  # 4 times the cost for half the runs
     assert summary.cost_sentence == "the solver is 4 times faster than the surrogate per inference"
     assert "not cheaper" in summary.summary_cost
-    faster = reporting.inverse_summary(*_inverse_stats(solver_cost=1.2, surrogate_cost=0.3))
+    faster = chapters.inverse.inverse_summary(*_inverse_stats(solver_cost=1.2, surrogate_cost=0.3))
     assert faster.cost_sentence.startswith("the surrogate is 4 times faster")
     assert faster.summary_cost.endswith("makes the inference cheaper than the solver")
-    lines = reporting.inverse_table(stats, regimes).splitlines()
+    lines = chapters.inverse.inverse_table(stats, regimes).splitlines()
     assert len(lines) == 2 + 10 and lines[1] == "|---|---|---:|---:|---:|---:|---:|"
     row = "| every frame, 0 to 20τ | solver | 4 | 0.0011 | 0.00076–0.0012 | 100 % | 0.3 |"
     assert lines[2] == row
@@ -422,18 +432,18 @@ def test_bound_sentence_follows_the_count_and_the_relaxation():
     from spinodal.analysis.inverse import Identifiability
 
     found = Identifiability(4, 0, 0, 0, 0, np.nan, 0.01, np.nan, False, 0.003, 0.01, 0.02)
-    assert reporting.bound_sentence(found).startswith("Every sequence decomposed")
-    assert reporting.bound_summary(found) == "the data mostly bound η from below"
+    assert chapters.inverse.bound_sentence(found).startswith("Every sequence decomposed")
+    assert chapters.inverse.bound_summary(found) == "the data mostly bound η from below"
     one = found._replace(n_flat=1, n_flat_above=1, median_flat=0.11, median_uncertainty_flat=0.069)
-    text = reporting.bound_sentence(one)
+    text = chapters.inverse.bound_sentence(one)
     assert text.startswith("For this sequence `infer_misfit` flags")
     assert "the true η lies above it)" in text and "not on a bound of the search." in text
     assert text.endswith("the bound is what these data give.")
     many = one._replace(n_flat=3, n_flat_above=2, n_flat_at_bound=1, relaxation_reads=True)
-    text = reporting.bound_sentence(many)
+    text = chapters.inverse.bound_sentence(many)
     assert "For these 3 sequences" in text and "lies above it in 2 of them" in text
     assert "1 of them on a bound" in text and "(median error 0.01 % where" in text
-    assert reporting.bound_summary(many).startswith("the exact model still reads η")
+    assert chapters.inverse.bound_summary(many).startswith("the exact model still reads η")
 
 
 def test_noise_match_statistics_and_table():
@@ -447,17 +457,17 @@ def test_noise_match_statistics_and_table():
         "paper_total": np.stack([total, total * 1.1]),
     }
     clean = np.zeros((4, 6), bool)
-    m = reporting.noise_match(nn_mae, total, total, search, clean)
+    m = chapters.long_time.noise_match(nn_mae, total, total, search, clean)
     assert m.best_index == 1 and "largest" in m.where
     assert m.iqr_ratio == pytest.approx(2.0)
     assert m.f_gap_nn == pytest.approx(0.0) and m.f_gap_noisy == pytest.approx(10.0)
     assert m.f_gap_nn_text == "0 %"
     gone = clean.copy()
     gone[:2, 3:] = True  # half have diverged by the end: no ⟨f⟩ gap
-    assert reporting.noise_match(nn_mae, total, total, search, gone).f_gap_nn_text.startswith(
-        "nothing"
-    )
-    table = reporting.noise_levels_table(search).splitlines()
+    assert chapters.long_time.noise_match(
+        nn_mae, total, total, search, gone
+    ).f_gap_nn_text.startswith("nothing")
+    table = chapters.long_time.noise_levels_table(search).splitlines()
     assert len(table) == 4 and table[2].startswith("| 0.0001 | 0.500 |")
 
 
@@ -475,40 +485,43 @@ def _ensemble(eta, first_bad=(None, None, None, None), T=6):
 
 def test_ensembles_are_labelled_described_and_their_divergence_said():
     ev, ev_low = _ensemble(0.006), _ensemble(0.003, (2, 3, 4, None))
-    assert reporting.ensemble_label(ev) == "0.6 %" and reporting.ensemble_label(ev_low) == "0.3 %"
+    assert (
+        chapters.long_time.ensemble_label(ev) == "0.6 %"
+        and chapters.long_time.ensemble_label(ev_low) == "0.3 %"
+    )
     ensembles = {"0.6 %": ev, "0.3 %": ev_low}
-    text = reporting.describe_ensembles(ensembles)
+    text = chapters.long_time.describe_ensembles(ensembles)
     assert text.startswith("Each ensemble holds **4** sequences of **5τ** on **8²** grids at")
     assert "⟨φ⟩ = 0.5, η = 0.6 % and 0.3 % (the paper's: 50 sequences × 1000τ" in text
-    assert reporting.capped_times((10, 2, 50, 4), 5) == [2, 4, 5]
-    divergence = reporting.ensemble_divergence(ensembles, 5)
+    assert chapters.long_time.capped_times((10, 2, 50, 4), 5) == [2, 4, 5]
+    divergence = chapters.long_time.ensemble_divergence(ensembles, 5)
     assert divergence.blowup == {"0.6 %": "never (fewer than half diverge)", "0.3 %": "3τ"}
     np.testing.assert_array_equal(divergence.first["0.3 %"], [2, 3, 4, np.inf])
     assert divergence.diverged["0.3 %"][0].tolist() == [False, False, True, True, True, True]
     assert divergence.sentence.startswith("At η = 0.6 %, none of the 4 NN rollouts leaves")
     assert "; at η = 0.3 %, 3 of the 4 NN rollouts leave" in divergence.sentence
     assert divergence.sentence.endswith("and stop where half have")
-    calm = reporting.ensemble_divergence({"0.6 %": ev}, 5).sentence
+    calm = chapters.long_time.ensemble_divergence({"0.6 %": ev}, 5).sentence
     assert calm.startswith("At η = 0.6 %, none") and "statistics below" not in calm
 
 
 def test_noise_window_and_the_long_time_rows():
     ev, ev_low = _ensemble(0.006, (2, 3, None, None)), _ensemble(0.003)
     diverged = reporting.diverged_mask(ev["nn/contrast"])
-    window = reporting.noise_window(ev["mae"], diverged, ev["frame"], 3, 4)
+    window = chapters.long_time.noise_window(ev["mae"], diverged, ev["frame"], 3, 4)
     assert window.n_frames == 4 and window.indices.tolist() == [0, 1, 2]
     assert window.times.tolist() == [0, 1, 2, 3, 4] and window.diverged.shape == (3, 5)
     # 1 of 3 diverged at 2τ (the median still a number), 2 of 3 from 3τ on (NaN)
     np.testing.assert_allclose(window.target, [0, 0.01, 0.02, np.nan, np.nan])
     assert window.fit_frames == 2 and window.take(ev["mae"]).shape == (3, 5)
-    everything = reporting.noise_window(ev["mae"], diverged, ev["frame"])
+    everything = chapters.long_time.noise_window(ev["mae"], diverged, ev["frame"])
     assert len(everything.indices) == 4 and everything.n_frames == 5
     search = {"noise_std": np.array([1e-4, 2e-3]), "best": np.asarray(2e-3)}
     names = ("paper_total", "isotropy", "fractal_dimension")
     within = {(label, n): f"{k}τ" for k, label in enumerate(("0.6 %", "0.3 %")) for n in names}
-    divergence = reporting.ensemble_divergence({"0.6 %": ev, "0.3 %": ev_low}, 5)
-    match = reporting.NoiseMatch(1, 0.156, np.nan, 1.0, "")
-    rows = reporting.long_time_versus_paper_rows(
+    divergence = chapters.long_time.ensemble_divergence({"0.6 %": ev, "0.3 %": ev_low}, 5)
+    match = chapters.long_time.NoiseMatch(1, 0.156, np.nan, 1.0, "")
+    rows = chapters.long_time.long_time_versus_paper_rows(
         {"0.6 %": ev, "0.3 %": ev_low}, within, divergence, search, window, match
     )
     build = {quantity: value for quantity, _, value in rows}
@@ -523,7 +536,7 @@ def test_noise_window_and_the_long_time_rows():
     )
     assert build["IQR of noisy-PF MAE / IQR of NN MAE"] == "0.16"
     with pytest.raises(ValueError, match="two ensembles"):
-        reporting.long_time_versus_paper_rows(
+        chapters.long_time.long_time_versus_paper_rows(
             {"0.6 %": ev}, within, divergence, search, window, match
         )
 
@@ -532,7 +545,7 @@ def test_arithmetic_note_is_checked_against_the_measured_times():
     from spinodal.analysis.bench import ModelTiming, arithmetic_ratio
 
     single = [ModelTiming(32, 1, frame=2e-3, solver_step=1e-5)]  # solver τ 1 ms: 2× slower
-    text = reporting.arithmetic_note(single, 138_360, "3–4×")
+    text = chapters.performance.arithmetic_note(single, 138_360, "3–4×")
     counted = arithmetic_ratio(138_360, 32)
     assert f"{counted:.0f}× at 32²" in text and "2× at 32² the solver's time" in text
     assert f"{counted / 2:.2g}× at 32² the solver's operations per second" in text
@@ -544,7 +557,7 @@ def test_timing_tables_note_pairs_the_sizes():
 
     single = [ModelTiming(32, 1, frame=2e-3, solver_step=1e-5)]
     solver = [SolverTiming(32, 8, step=8e-5, fft_pair=4e-5), SolverTiming(64, 8, 1e-4, 5e-5)]
-    text = reporting.timing_tables_note(single, solver)
+    text = chapters.performance.timing_tables_note(single, solver)
     assert "0.01 ms (runs, one field) against 0.01 ms (single steps of 8 fields" in text
     assert "64²" not in text
 
@@ -564,7 +577,9 @@ def test_cures_table_says_diverged_once_half_the_rollouts_have():
         },
     }
     gains = {"stable": np.array([0.5, 0.7, 0.9]), "unstable": np.array([1.0, 1.2, 1.5])}
-    table = reporting.cures_table(checks, gains, {"stable": 1.25, "unstable": 3}, [1, 3, 5])
+    table = chapters.ablations.cures_table(
+        checks, gains, {"stable": 1.25, "unstable": 3}, [1, 3, 5]
+    )
     lines = table.splitlines()
     assert lines[0].count("median MAE@") == 3 and lines[1] == "|" + "---|" * 8
     stable, unstable = lines[2].split(" | "), lines[3].split(" | ")
@@ -633,7 +648,7 @@ def two_stages(tmp_path):
 
 
 def test_training_summary_follows_the_stages_and_the_ramp(two_stages, tmp_path):
-    training = reporting.training_summary(two_stages)
+    training = chapters.training.training_summary(two_stages)
     assert [name for name, _ in training.histories] == ["s1", "s2"]
     assert training.best["epoch"] == 1 and training.best["train"]["loss"] == 0.5
     assert training.minutes == pytest.approx(2.0)  # the last stage: 30 s + 90 s
@@ -644,21 +659,21 @@ def test_training_summary_follows_the_stages_and_the_ramp(two_stages, tmp_path):
     assert training.ramp_epochs == 0 and np.isnan(training.ramp_growth)
     assert training.ramp_sentence == "This run had no curriculum ramp"
     assert training.ramp_caption == "the epochs of the curriculum ramp are shaded"
-    first = reporting.training_summary(tmp_path / "s1")
+    first = chapters.training.training_summary(tmp_path / "s1")
     assert first.ramp_epochs == 2 and first.ramp_growth == pytest.approx(6.0)
     assert "grows 6-fold" in first.ramp_sentence and first.stages_text == "1 stage"
     flat = _stage(tmp_path / "flat", "flat", [_record(1, 3, 1.0), _record(2, 1, 1.5)], 2)
-    flat_sentence = reporting.training_summary(flat).ramp_sentence
+    flat_sentence = chapters.training.training_summary(flat).ramp_sentence
     assert flat_sentence.startswith("The curriculum ramp leaves no")
     lost = _stage(tmp_path / "lost", "lost", [_record(1, 1, 1.0)], best_epoch=7)
     with pytest.raises(ValueError, match="best epoch 7"):
-        reporting.training_summary(lost)
+        chapters.training.training_summary(lost)
     assert reporting.history_minutes(first.history, training.history) == pytest.approx(5.0)
 
 
 def test_model_card_table_marks_what_differs_and_lists_the_stages(two_stages):
-    training = reporting.training_summary(two_stages)
-    lines = reporting.model_card_table(training).splitlines()
+    training = chapters.training.training_summary(two_stages)
+    lines = chapters.training.model_card_table(training).splitlines()
     assert "| epochs | 2 (**differs**) | 100 |" in lines
     assert "| train sequences | 8 | 1600 |" in lines
     trained = "Trained 2 epochs (best: 1) in 2.0 min on a test CPU"
@@ -667,7 +682,7 @@ def test_model_card_table_marks_what_differs_and_lists_the_stages(two_stages):
     assert "| s2 | 2 (1) | 20 | 0 | 0.001 | 2.0 | a test CPU |" in lines
     rows = dict(
         (quantity, build)
-        for quantity, _, build in reporting.training_versus_paper_rows(
+        for quantity, _, build in chapters.training.training_versus_paper_rows(
             training, 1234, {10: "0.0100"}
         )
     )
@@ -688,7 +703,7 @@ def test_architecture_summary_counts_every_part():
 
     torch.manual_seed(0)
     net = CRNN(ModelConfig(hidden_channels=4, kernel_size=3))
-    summary = reporting.architecture_summary(net)
+    summary = chapters.training.architecture_summary(net)
     assert summary.n_parameters == count_parameters(net)
     assert summary.percent_of_paper == pytest.approx(100 * count_parameters(net) / 150_000)
     lines = summary.table.splitlines()
@@ -699,12 +714,12 @@ def test_architecture_summary_counts_every_part():
 
 
 def test_grid_gain_summary_and_table():
-    damped = reporting.grid_gain_summary(np.array([[0.2, 0.5, 0.9]]))
+    damped = chapters.training.grid_gain_summary(np.array([[0.2, 0.5, 0.9]]))
     assert damped.median == pytest.approx(0.5) and damped.max == pytest.approx(0.9)
     assert damped.sentence.startswith("it damps every grid-scale mode")
-    growing = reporting.grid_gain_summary(np.array([[0.2, 1.1]]))
+    growing = chapters.training.grid_gain_summary(np.array([[0.2, 1.1]]))
     assert growing.sentence.startswith("some grid-scale modes are not damped")
-    table = reporting.gain_table(
+    table = chapters.training.gain_table(
         {"a": np.array([[0.2, 0.5, 0.9]]), "b": np.array([[1.0, 1.2]])},
         {
             "a": {"network": np.array([0.9, 1.1, 1.0]), "solver": np.array([0.1, 0.2, 0.3])},
@@ -722,9 +737,9 @@ def test_validation_verdict_and_example_numbers():
     contrasts = np.full((3, 6), 0.9)
     verdict = reporting.standing(mae, mae, contrasts, times, 5, what="validation rollouts")
     assert "training window" in verdict.sentence  # what the verdict replaces
-    text = reporting.validation_verdict(verdict, 3, 5)
+    text = chapters.training.validation_verdict(verdict, 3, 5)
     assert "training window" not in text and text.endswith("trained on sequences of 3 frames only.")
-    assert reporting.validation_verdict(verdict, 5, 5) == verdict.sentence.replace(
+    assert chapters.training.validation_verdict(verdict, 5, 5) == verdict.sentence.replace(
         "training window", "sequences"
     )
     result = {
@@ -733,7 +748,7 @@ def test_validation_verdict_and_example_numbers():
         "phi_mean": np.array([0.4, 0.39]),
         "mae": np.array([[0, 0.1, 0.2], [0, 0.3, 0.4]]),
     }
-    assert reporting.example_numbers(result, 9) == (pytest.approx(0.7), 0.39, 0.4)
+    assert chapters.training.example_numbers(result, 9) == (pytest.approx(0.7), 0.39, 0.4)
 
 
 # --- chapter 09: the ablations ------------------------------------------------------------------
@@ -754,7 +769,7 @@ def test_ablation_table_ranking_and_rows():
     evals = _ablation_evaluations({"paper": 0.01, "flux": 0.02, "direct": np.nan})
     drift = {"paper": np.array([1e-7, 2e-7, 3e-7]), "flux": np.zeros(3), "direct": np.full(3, 0.01)}
     cards = {v: {"validation": {"loss": 0.123456}} for v in evals}
-    lines = reporting.ablation_table(evals, drift, cards, [2, 4], 4).splitlines()
+    lines = chapters.ablations.ablation_table(evals, drift, cards, [2, 4], 4).splitlines()
     assert lines[0] == (
         "| variant | MAE@2τ | MAE@4τ | interface error@4τ | mass drift (4τ) | "
         "best val. loss (own weights) |"
@@ -762,15 +777,18 @@ def test_ablation_table_ranking_and_rows():
     assert lines[2] == "| `paper` | 0.0200 | 0.0400 | 2.0 % | 2 × 10⁻⁷ | 0.123 |"
     assert lines[4].startswith("| `direct` | nan | nan | nan % | 0.01 |")
     assert f"| `flux` | {paper.ABLATION_CONCLUSIONS['flux']} |" in lines
-    ranking = reporting.ablation_ranking(evals, 4)
+    ranking = chapters.ablations.ablation_ranking(evals, 4)
     assert ranking.order == ["paper", "flux", "direct"]  # a median that is no number ranks last
     assert ranking.best == "paper" and ranking.paper_rank == 1
     assert ranking.text == "paper < flux < direct"
-    assert reporting.ablation_ranking({"flux": evals["flux"]}, 4).paper_rank == 0
-    summary = reporting.drift_summary(drift)
+    assert chapters.ablations.ablation_ranking({"flux": evals["flux"]}, 4).paper_rank == 0
+    summary = chapters.ablations.drift_summary(drift)
     assert summary.direct == pytest.approx(0.01) and summary.conserving == pytest.approx(3e-7)
-    assert np.isnan(reporting.drift_summary({"paper": drift["paper"]}).direct)
-    rows = {q: build for q, _, build in reporting.ablation_versus_paper_rows(evals, drift, 4, True)}
+    assert np.isnan(chapters.ablations.drift_summary({"paper": drift["paper"]}).direct)
+    rows = {
+        q: build
+        for q, _, build in chapters.ablations.ablation_versus_paper_rows(evals, drift, 4, True)
+    }
     assert rows["effect of L_∇, L_f"] == "(not run)"  # no_grad and no_free_energy are missing
     assert rows["μ vs flux output"] == "MAE@4τ: μ 0.0400, flux 0.0800"
     assert rows["direct output"] == "mass drift 0.01 vs 2 × 10⁻⁷ (μ)"
@@ -781,19 +799,21 @@ def test_twins_sentence_explains_equal_numbers():
     evals = _ablation_evaluations({"paper": 0.01, "no_grad": 0.01 * (1 + 1e-4)})
     histories = {"paper": [{"train": {"loss": 1.0, "grad": 1e-4}}] * 2}
     cards = {v: {"validation": {"loss": 0.5}, "recipe": {"weights": {"grad": 60.0}}} for v in evals}
-    text = reporting.twins_sentence(evals, histories, cards)
+    text = chapters.ablations.twins_sentence(evals, histories, cards)
     assert "which makes 0.6 % of the `paper` variant's training loss" in text
     assert "after 2 epochs from the same" in text and "This is not a bug" in text
     apart = _ablation_evaluations({"paper": 0.01, "no_grad": 0.02})
-    assert reporting.twins_sentence(apart, histories, cards).endswith("differ by at most 50 %.")
-    assert reporting.twins_sentence({"paper": evals["paper"]}, histories, cards) == ""
+    assert chapters.ablations.twins_sentence(apart, histories, cards).endswith(
+        "differ by at most 50 %."
+    )
+    assert chapters.ablations.twins_sentence({"paper": evals["paper"]}, histories, cards) == ""
 
 
 def test_ablation_recipe_compares_with_the_main_recipe_and_the_paper():
     from spinodal.presets import TrainConfig, get_preset
 
     tiny = get_preset("tiny")
-    recipe = reporting.ablation_recipe(tiny, ("paper", "direct"))
+    recipe = chapters.ablations.ablation_recipe(tiny, ("paper", "direct"))
     lines = recipe.table.splitlines()
     ablation = tiny.ablation("paper")
     assert lines[2].startswith(f"| epochs | {ablation.epochs} |")
@@ -804,17 +824,17 @@ def test_ablation_recipe_compares_with_the_main_recipe_and_the_paper():
     assert ("Warning: CPU-budget ablations" in recipe.table) == recipe.reduced
     if recipe.reduced:
         assert "At the `tiny` preset" in recipe.table
-    full = reporting.ablation_recipe(get_preset("paper"), ("paper",))
+    full = chapters.ablations.ablation_recipe(get_preset("paper"), ("paper",))
     assert not full.reduced and "trained with the preset's full recipe" in full.table
 
 
 def test_small_helpers_of_chapter_09(tmp_path):
-    assert reporting.horizon_note(20, 20) == "over its full length of 20 frames"
-    assert reporting.horizon_note(20, 50).startswith("over the first 20 of its 50 frames")
+    assert chapters.ablations.horizon_note(20, 20) == "over its full length of 20 frames"
+    assert chapters.ablations.horizon_note(20, 50).startswith("over the first 20 of its 50 frames")
     assert reporting.n_diverged({"diverged_at": np.array([-1, 3, 0, -1])}) == 2
     first = _stage(tmp_path / "a", "a", [_record(1, 1, 1.0, seconds=120.0)], 1)
     second = _stage(tmp_path / "b", "b", [_record(1, 1, 1.0, seconds=60.0)], 1, init_from=first)
-    assert reporting.training_minutes({"one": first, "two": second}) == {
+    assert chapters.ablations.training_minutes({"one": first, "two": second}) == {
         "one": pytest.approx(2.0),
         "two": pytest.approx(3.0),
     }
@@ -833,28 +853,36 @@ def _diagram(nn, pf, diverged, contrast_threshold=0.05):
 
 def test_phase_diagram_sentence_table_and_rows_respect_divergence():
     clean = _diagram([1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0])
-    assert reporting.phase_diagram_sentence(clean, 100) == (
+    assert chapters.phase_diagram.phase_diagram_sentence(clean, 100) == (
         "NN and PF agree on 3 of 4 sequences (75.0 %) at 100τ"
     )
-    lines = reporting.confusion_table(clean, 100).splitlines()
+    lines = chapters.phase_diagram.confusion_table(clean, 100).splitlines()
     assert lines[2:4] == ["| NN separated | 1 | 1 |", "| NN homogeneous | 0 | 2 |"]
     assert lines[-1] == "Every NN field is within the physical range at the classification time."
     # one of four NN fields diverged: a disagreement, in neither row
     one = _diagram([1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 0, 0])
-    text = reporting.phase_diagram_sentence(one, 50)
+    text = chapters.phase_diagram.phase_diagram_sentence(one, 50)
     assert "**1 of the 4 NN fields have left the physical range by then**" in text
     assert text.endswith("Among the 3 physical NN fields, 3 agree with PF")
-    table = reporting.confusion_table(one, 50)
+    table = chapters.phase_diagram.confusion_table(one, 50)
     assert "| NN homogeneous | 0 | 2 |" in table and "**1 of 4 NN rollouts" in table
     # half diverged: no diagram is claimed
     half = _diagram([0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0])
-    assert "does not reconstruct the phase diagram" in reporting.phase_diagram_sentence(half, 50)
-    rows = {q: b for q, _, b in reporting.phase_diagram_versus_paper_rows(one, 50, 64, False)}
+    assert (
+        "does not reconstruct the phase diagram"
+        in chapters.phase_diagram.phase_diagram_sentence(half, 50)
+    )
+    rows = {
+        q: b
+        for q, _, b in chapters.phase_diagram.phase_diagram_versus_paper_rows(one, 50, 64, False)
+    }
     assert rows["NN and PF agree"] == "3 / 4 (75.0 %)"
     assert rows["test sequences classified"] == "4 on 64²"
     assert rows["NN homogeneous, PF separated"] == "0"
     assert rows["amplitude pair: NN classifies as PF"] == "no"
-    assert [b for q, _, b in reporting.phase_diagram_versus_paper_rows(one, 50, 64, True)][-2:] == [
+    assert [
+        b for q, _, b in chapters.phase_diagram.phase_diagram_versus_paper_rows(one, 50, 64, True)
+    ][-2:] == [
         "1 / 4",
         "yes",
     ]
@@ -862,11 +890,13 @@ def test_phase_diagram_sentence_table_and_rows_respect_divergence():
 
 def test_phase_diagram_cases_prefer_disagreements_then_the_borderline():
     disagreeing = _diagram([1, 1, 0, 1, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0])
-    cases = reporting.phase_diagram_cases(disagreeing, np.zeros(5))
+    cases = chapters.phase_diagram.phase_diagram_cases(disagreeing, np.zeros(5))
     np.testing.assert_array_equal(cases, [1, 3, 4])
     agreeing = _diagram([1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0])
     contrast = np.array([0.9, 0.06, 0.01, 0.045])  # 0.06 and 0.045 lie closest to 0.05
-    np.testing.assert_array_equal(reporting.phase_diagram_cases(agreeing, contrast, n=2), [1, 3])
+    np.testing.assert_array_equal(
+        chapters.phase_diagram.phase_diagram_cases(agreeing, contrast, n=2), [1, 3]
+    )
 
 
 def test_amplitude_pair_says_whether_the_pair_shows_the_effect():
@@ -875,13 +905,13 @@ def test_amplitude_pair_says_whether_the_pair_shows_the_effect():
         "pf_separated": np.array([True, False]),
         "nn_separated": np.array([True, False]),
     }
-    outcome = reporting.amplitude_pair(pair)
+    outcome = chapters.phase_diagram.amplitude_pair(pair)
     assert outcome.pf_labels == ["separated", "mixed"] and outcome.same
     assert outcome.sentence == (
         "PF: a = 0.1 separated, a = 0.05 mixed; NN: a = 0.1 separated, a = 0.05 mixed. "
         "The NN classifies both as PF does."
     )
-    flat = reporting.amplitude_pair({**pair, "pf_separated": np.array([True, True])})
+    flat = chapters.phase_diagram.amplitude_pair({**pair, "pf_separated": np.array([True, True])})
     assert not flat.same and "PF gives the same outcome for both amplitudes" in flat.sentence
     assert flat.sentence.endswith("**The NN does not classify both as PF does** with this model.")
 
@@ -925,7 +955,7 @@ def test_speedup_sentence_and_rows():
 
     net = CRNN(ModelConfig(hidden_channels=4))
     single = _timings({128: 0.02, 256: 0.005})  # solver τ: 0.01 s, so 0.5× and 2×
-    text = reporting.speedup_sentence(single, net, torch.device("cpu"), "cpu")
+    text = chapters.performance.speedup_sentence(single, net, torch.device("cpu"), "cpu")
     assert text.startswith("Here CRNN and solver run on the same kind of device")
     assert "**These are CPU timings: they are not the paper's GPU timings.**" in text
     assert text.endswith(
@@ -933,14 +963,14 @@ def test_speedup_sentence_and_rows():
         "convolutions) is slower per frame than 100 solver steps at 128²: a semi-implicit FFT "
         "step is cheap."
     )
-    fast = reporting.speedup_sentence(single[1:], net, "cuda:0", "cpu")
+    fast = chapters.performance.speedup_sentence(single[1:], net, "cuda:0", "cpu")
     assert fast == "Here, as in the paper, the CRNN runs on a GPU and the solver on the CPU. "
     batched = _timings({128: 0.04}, batch=8)
-    rows = reporting.speedup_versus_paper_rows(single, single + batched, same_kind=True)
+    rows = chapters.performance.speedup_versus_paper_rows(single, single + batched, same_kind=True)
     assert rows[0] == ("speed-up at 128²", "40× (GPU CRNN vs CPU solver, Sec. 2.3)", "0.50×")
     assert rows[2][2] == "0.50–2.00×"
     assert rows[-1][0] == "CRNN frames/s at 128² (batch 8)" and rows[-1][2] == "200.00"
-    odd = reporting.speedup_versus_paper_rows(_timings({32: 0.01}), [], same_kind=False)
+    odd = chapters.performance.speedup_versus_paper_rows(_timings({32: 0.01}), [], same_kind=False)
     assert odd[0][1] == "—" and odd[1][2] == "not measured"
 
 
@@ -951,7 +981,7 @@ def test_constants_table_lists_every_constant():
     from spinodal import PhaseFieldModel
 
     pf = PhaseFieldModel()
-    lines = reporting.constants_table(pf).splitlines()
+    lines = chapters.model.constants_table(pf).splitlines()
     assert lines[:2] == ["| constant | value |", "|---|---|"]
     assert len(lines) == 2 + len(pf.to_dict())
     assert "| `kappa` | 5 |" in lines and "| `C11` | 30,000 |" in lines
@@ -962,13 +992,13 @@ def test_sampling_and_splits_tables(tiny_test_split):
 
     tiny = get_preset("tiny")
     spec = tiny.split("test")
-    lines = reporting.sampling_table(spec, 1.0).splitlines()
+    lines = chapters.dataset.sampling_table(spec, 1.0).splitlines()
     assert lines[2].startswith(f"| mean composition ⟨φ⟩ | U({spec.phi_mean.low:g}, ")
     assert f"U(0 %, {spec.eta.high * 100:g} %)" in lines[3] and "(Sec. 2.1)" in lines[3]
     assert lines[-1].startswith(
         "| frames | one every τ = 100 δt = 1 time unit | Sec. 2.2: τ = 100 δt"
     )
-    table = reporting.splits_table(tiny, {"test": tiny_test_split}).splitlines()
+    table = chapters.dataset.splits_table(tiny, {"test": tiny_test_split}).splitlines()
     assert len(table) == 3
     cells = [c.strip() for c in table[2].split("|")[1:-1]]
     assert cells[:3] == [
@@ -1016,19 +1046,21 @@ def test_training_file_summary_and_rows():
         "n_frames": 10,
         "size": 32,
     }
-    summary = reporting.training_file_summary(stats, 0.1)
+    summary = chapters.dataset.training_file_summary(stats, 0.1)
     assert (summary.n_sequences, summary.n_validation) == (4, 1)
     assert summary.percent_unstable == 50 and summary.percent_separated_unstable == 50
     assert summary.percent_separated_stable == 0
     assert summary.max_mean_deviation == pytest.approx(1e-9)
     assert summary.amplitude_abs_median == pytest.approx(0.1)
     assert summary.percent_small_amplitude == 50  # |0.05| and |0.01| below 0.1
-    none_inside = reporting.training_file_summary({**stats, "unstable": np.zeros(4, bool)}, 0.1)
+    none_inside = chapters.dataset.training_file_summary(
+        {**stats, "unstable": np.zeros(4, bool)}, 0.1
+    )
     assert np.isnan(none_inside.percent_separated_unstable)
     tiny = get_preset("tiny")
     rows = {
         q: b
-        for q, _, b in reporting.dataset_versus_paper_rows(
+        for q, _, b in chapters.dataset.dataset_versus_paper_rows(
             stats, tiny.split("train"), tiny.split("test")
         )
     }

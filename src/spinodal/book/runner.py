@@ -37,7 +37,7 @@ from pathlib import Path
 from ..io.provenance import environment
 from ..pipeline.workspace import Workspace
 from ..presets import PRESETS, SPLIT_NAMES, get_preset
-from ..surrogate.checkpoint import CARD_FILE
+from ..surrogate.checkpoint import CARD_FILE, read_card, training_stages
 from .reporting import format_number
 
 __all__ = [
@@ -627,7 +627,6 @@ def training_table(model_dir: str | Path) -> str:
     stages, each from the previous one's weights:", then a table of its training stages
     (:func:`spinodal.surrogate.checkpoint.training_stages`: epochs and best epoch, frames,
     curriculum, batch, wall minutes and hardware; the paper's recipe is Sec. 2.3)."""
-    from ..surrogate.checkpoint import read_card, training_stages
 
     stages = training_stages(model_dir)
     lines = [
