@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..devices import resolve_device
@@ -474,14 +475,10 @@ def cost_exponent(timings: list[ModelTiming]) -> float:
     fully convolutional network (Sec. 2.3). A least-squares line in log-log."""
     if len({t.size for t in timings}) < 2:
         raise ValueError(f"a cost exponent needs two sizes or more, got {len(timings)} timing(s)")
-    import numpy as np
-
     pixels = np.array([t.size**2 for t in timings])
     return float(np.polyfit(np.log(pixels), np.log([t.frame for t in timings]), 1)[0])
 
 
 def median_step_ratio(timings: list[SolverTiming]) -> float:
     """The median over sizes of a solver step's cost in FFT pairs (:attr:`SolverTiming.ratio`)."""
-    import numpy as np
-
     return float(np.median([t.ratio for t in timings]))

@@ -37,8 +37,11 @@ import numpy as np
 import torch
 
 from ..physics.initial import initial_state
-from ..physics.metrics import has_diverged
+from ..physics.metrics import has_diverged, mass_drift
 from ..physics.solver import PhaseFieldModel
+from ..presets import ModelConfig
+from ..surrogate.checkpoint import load_model, read_card, training_stages
+from ..surrogate.inference import rollout
 from ..surrogate.model import CRNN
 
 __all__ = [
@@ -403,8 +406,6 @@ def probed_model_dirs(model_dir: str | Path) -> dict[str, Path]:
     Returns:
         label → checkpoint folder, e.g. ``{"this model (β = 5)": ..., "stage s3 (β = 0)": ...}``.
     """
-    from ..presets import ModelConfig
-    from ..surrogate.checkpoint import read_card, training_stages
 
     beta = ModelConfig.from_dict(read_card(model_dir)["model_config"]).implicit_damping
     probed = {f"this model (β = {beta:g})": Path(model_dir)}
@@ -417,6 +418,23 @@ def probed_model_dirs(model_dir: str | Path) -> dict[str, Path]:
         path, b = other[-1]
         probed[f"stage {path.name} (β = {b:g})"] = path
     return probed
+
+
+def _per_network(
+    workspace, name: str, model_dirs: Mapping[str, str | Path], compute, **key
+) -> dict[str, dict]:
+    """``compute(net)`` of the network of each checkpoint folder of ``model_dirs`` (label →
+    folder), cached in ``workspace`` as ``name`` under ``key`` and the network's identity
+    (:meth:`spinodal.pipeline.workspace.Workspace.cached`); label → result, in order."""
+    return {
+        label: workspace.cached(
+            name,
+            lambda path=path: compute(load_model(path, workspace.device)),
+            model=workspace.model_identity(path),
+            **key,
+        )
+        for label, path in model_dirs.items()
+    }
 
 
 def cached_mode_gains(
@@ -435,30 +453,20 @@ def cached_mode_gains(
     Returns:
         label → :class:`ModeGain`, in the order of ``model_dirs``.
     """
-    from ..surrogate.checkpoint import load_model
-
     phi_means = list(phi_means)
-    gains = {}
-    for label, path in model_dirs.items():
-        stored = workspace.cached(
-            "mode-gain",
-            lambda path=path: asdict(
-                mode_gain(
-                    load_model(path, workspace.device),
-                    phi_means,
-                    [eta] * len(phi_means),
-                    size=size,
-                    n_frames=n_frames,
-                )
-            ),
-            model=workspace.model_identity(path),
-            phi_means=phi_means,
-            eta=eta,
-            frames=n_frames,
-            size=size,
-        )
-        gains[label] = ModeGain(**stored)
-    return gains
+    stored = _per_network(
+        workspace,
+        "mode-gain",
+        model_dirs,
+        lambda net: asdict(
+            mode_gain(net, phi_means, [eta] * len(phi_means), size=size, n_frames=n_frames)
+        ),
+        phi_means=phi_means,
+        eta=eta,
+        frames=n_frames,
+        size=size,
+    )
+    return {label: ModeGain(**gain) for label, gain in stored.items()}
 
 
 def cached_trajectory_gains(
@@ -478,25 +486,17 @@ def cached_trajectory_gains(
     Returns:
         (the τ of the perturbed states, label → ``network`` and ``solver`` gains per τ [B]).
     """
-    from ..surrogate.checkpoint import load_model
-
     start = min(perturbed_at, np.shape(frames)[1] - 1 - TRAJECTORY_GAIN_FRAMES)
-    indices = [int(i) for i in indices]
-    pairs = {}
-    for label, path in model_dirs.items():
-        pairs[label] = workspace.cached(
-            "trajectory-gain",
-            lambda path=path: trajectory_gain(
-                load_model(path, workspace.device),
-                frames[:, : start + 1],
-                eta,
-                start=start,
-                n_frames=TRAJECTORY_GAIN_FRAMES,
-            ),
-            model=workspace.model_identity(path),
-            indices=indices,
-            start=start,
-        )
+    pairs = _per_network(
+        workspace,
+        "trajectory-gain",
+        model_dirs,
+        lambda net: trajectory_gain(
+            net, frames[:, : start + 1], eta, start=start, n_frames=TRAJECTORY_GAIN_FRAMES
+        ),
+        indices=[int(i) for i in indices],
+        start=start,
+    )
     return start, pairs
 
 
@@ -511,25 +511,16 @@ def cached_rollout_checks(
     Returns:
         label → :meth:`RolloutCheck.as_arrays`.
     """
-    from ..surrogate.checkpoint import load_model
-
     n_frames = np.shape(truth)[1] - 1
-    checks = {}
-    for label, path in model_dirs.items():
-        checks[label] = workspace.cached(
-            "rollout-check",
-            lambda path=path: check_rollouts(
-                load_model(path, workspace.device),
-                truth[:, 0],
-                eta,
-                n_frames,
-                truth=truth,
-                times=range(1, n_frames + 1),
-            ).as_arrays(),
-            model=workspace.model_identity(path),
-            frames=n_frames,
-        )
-    return checks
+    return _per_network(
+        workspace,
+        "rollout-check",
+        model_dirs,
+        lambda net: check_rollouts(
+            net, truth[:, 0], eta, n_frames, truth=truth, times=range(1, n_frames + 1)
+        ).as_arrays(),
+        frames=n_frames,
+    )
 
 
 def cached_mass_drifts(
@@ -543,21 +534,12 @@ def cached_mass_drifts(
     Returns:
         label → [S] drift (φ units).
     """
-    from ..physics.metrics import mass_drift
-    from ..surrogate.checkpoint import load_model
-    from ..surrogate.inference import rollout
-
-    drift = {}
-    for label, path in model_dirs.items():
-        drift[label] = workspace.cached(
-            "ablation-drift",
-            lambda path=path: {
-                "drift": mass_drift(
-                    rollout(load_model(path, workspace.device), phi0, eta, n_frames)
-                )
-            },
-            model=workspace.model_identity(path),
-            n_frames=n_frames,
-            sequences=len(phi0),
-        )["drift"]
-    return drift
+    stored = _per_network(
+        workspace,
+        "ablation-drift",
+        model_dirs,
+        lambda net: {"drift": mass_drift(rollout(net, phi0, eta, n_frames))},
+        n_frames=n_frames,
+        sequences=len(phi0),
+    )
+    return {label: result["drift"] for label, result in stored.items()}
