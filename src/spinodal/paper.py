@@ -75,6 +75,7 @@ __all__ = [
     "TRAINING_DOMAIN",
     "LARGE_DOMAIN",
     "LARGE_DOMAIN_SEQUENCES",
+    "LARGE_DOMAIN_TIME",
     "LARGE_DOMAIN_ERRORS",
     "VARYING_COMPOSITION",
     "VARYING_COMPOSITION_ERROR",
@@ -246,6 +247,7 @@ LARGE_DOMAIN = PaperValue((512, 16), "(side, area ratio)", "Sec. 3.3", "512² (1
 LARGE_DOMAIN_SEQUENCES = PaperValue(
     (0.45, 0.004, 0.008), "(⟨φ⟩, η, η)", "Sec. 3.3, Fig. 7a,b", "0.45; 0.4 % and 0.8 %"
 )
+LARGE_DOMAIN_TIME = PaperValue(100, "τ", "Sec. 3.3, Fig. 7a,b", "100τ")
 LARGE_DOMAIN_ERRORS = PaperValue(
     "excellent agreement", "", "Sec. 3.3, Fig. 7a,b", 'not stated ("excellent agreement")'
 )
