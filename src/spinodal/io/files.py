@@ -23,6 +23,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import h5py
+
 __all__ = [
     "OutputLockedError",
     "prepare_output",
@@ -159,8 +161,6 @@ def open_hdf5(path: str | Path, mode: str = "r"):
         OutputLockedError: another process has it open for writing.
         ValueError: not an HDF5 file, or a truncated or corrupted one.
     """
-    import h5py
-
     path = Path(path)
     if mode == "r" and not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
