@@ -89,3 +89,19 @@ def test_imports_only_go_down(path):
         elif there == "root" and name.count(".") == 1 and here != "root":
             upward.append(name)  # "from spinodal import X" reaches through the top-level facade
     assert upward == [], f"{path.relative_to(PACKAGE)} ({here}) imports above itself: {upward}"
+
+
+def _imports_h5py(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "h5py" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "h5py":
+            return True
+    return False
+
+
+def test_only_the_io_layer_handles_hdf5_files():
+    """Files are written and read by spinodal.io (atomic writes, schemas, clear errors); the
+    layers above ask it for arrays."""
+    handlers = sorted(_module_name(path) for path in MODULES if _imports_h5py(path))
+    assert handlers and all(name.startswith("spinodal.io.") for name in handlers), handlers

@@ -47,19 +47,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from .._version import __version__
 from ..io.datasets import SequenceDataset, open_dataset
-from ..io.files import ResumableParts, atomic_output
+from ..io.files import ResumableParts
+from ..io.results import group_attrs, read_arrays, read_group, replace_group, write_arrays
 from ..physics import metrics
 from ..physics.initial import initial_state
 from ..physics.solver import PhaseFieldModel
@@ -281,18 +280,12 @@ def evaluate_split(
 
 
 def _complete_group(out_path: Path, key: str, identity: dict) -> bool:
-    if not out_path.exists():
-        return False
-    try:
-        with h5py.File(out_path, "r") as f:
-            if key not in f:
-                return False
-            attrs = f[key].attrs
-            return bool(attrs.get("complete", False)) and json.loads(
-                attrs.get("identity", "{}")
-            ) == json.loads(json.dumps(identity))
-    except OSError:
-        return False
+    attrs = group_attrs(out_path, key)
+    return (
+        attrs is not None
+        and bool(attrs.get("complete", False))
+        and json.loads(attrs.get("identity", "{}")) == json.loads(json.dumps(identity))
+    )
 
 
 @dataclass(frozen=True)
@@ -334,11 +327,7 @@ def _evaluate_batch(job: _EvaluationJob, batch: range) -> None:
         NonFiniteWarning(indices),
     ]
     walk(phi0, _network_frames(job.net, phi0, eta, T), lambda t: job.ds.read(indices, t), trackers)
-    with atomic_output(job.parts.path(batch)) as tmp, h5py.File(tmp, "w") as f:
-        for name, values in out.items():
-            f.create_dataset(name, data=values)
-        f.create_dataset("frames/nn", data=kept["nn"])
-        f.create_dataset("frames/pf", data=kept["pf"])
+    write_arrays(job.parts.path(batch), {**out, "frames/nn": kept["nn"], "frames/pf": kept["pf"]})
 
 
 def _network_frames(net: CRNN, phi0: np.ndarray, eta: np.ndarray, n_frames: int):
@@ -351,84 +340,46 @@ def _network_frames(net: CRNN, phi0: np.ndarray, eta: np.ndarray, n_frames: int)
             yield frame.float().cpu().numpy()
 
 
-def _write_group(out_path: Path, key: str, write) -> None:
-    """Replace group ``key`` of ``out_path`` atomically: copy the file (if any), rewrite the
-    group in the copy with ``write(group)``, rename the copy over the file."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(out_path) as tmp:
-        if out_path.exists():
-            shutil.copyfile(out_path, tmp)
-        with h5py.File(tmp, "a") as f:
-            if key in f:
-                del f[key]
-            write(f.create_group(key))
-
-
 def _assemble(out_path: Path, key: str, sources: list[Path], columns, T: int, attrs) -> None:
-    def write(group: h5py.Group) -> None:
-        opened = [h5py.File(p, "r") for p in sources]
-        try:
-            names = [n for n in ("mae", "interface_error")] + [
-                f"{side}/{name}" for side in ("nn", "pf") for name in FRAME_METRICS
-            ]
-            for name in names:
-                group.create_dataset(name, data=np.concatenate([f[name][...] for f in opened]))
-            for side in ("nn", "pf"):
-                data = np.concatenate([f[f"frames/{side}"][...] for f in opened])
-                group.create_dataset(
-                    f"frames/{side}",
-                    data=data,
-                    compression="gzip",
-                    compression_opts=1,
-                    shuffle=True,
-                )
-        finally:
-            for f in opened:
-                f.close()
-        identity = json.loads(attrs["identity"])
-        group.create_dataset("frames/frame", data=np.asarray(identity["frames_to_store"], np.int64))
-        for name, values in columns.items():
-            group.create_dataset(name, data=np.asarray(values))
-        group.create_dataset("frame", data=np.arange(T + 1))
-        group.attrs.update(attrs)
-
-        group.attrs["spinodal_version"] = __version__
-
-    _write_group(out_path, key, write)
+    """Join the parts ``sources`` (batches of sequences, in order) into the group ``key``."""
+    names = ["mae", "interface_error"] + [
+        f"{side}/{name}" for side in ("nn", "pf") for name in FRAME_METRICS
+    ]
+    parts = [read_arrays(p, [*names, "frames/nn", "frames/pf"]) for p in sources]
+    arrays = {
+        name: np.concatenate([part[name] for part in parts])
+        for name in [*names, "frames/nn", "frames/pf"]
+    }
+    identity = json.loads(attrs["identity"])
+    arrays["frames/frame"] = np.asarray(identity["frames_to_store"], np.int64)
+    arrays |= {name: np.asarray(values) for name, values in columns.items()}
+    arrays["frame"] = np.arange(T + 1)
+    replace_group(
+        out_path,
+        key,
+        arrays,
+        {**attrs, "spinodal_version": __version__},
+        compressed=("frames/nn", "frames/pf"),
+    )
 
 
 def read_evaluation(path: str | Path, key: str) -> dict:
     """Every array of an evaluation group as a dict (``"nn/paper_total"``, ``"frames/pf"``,
     ...), plus ``"attrs"`` (the group's attributes). A group of another schema version is
     refused with a message saying how to get a readable one."""
-    with h5py.File(path, "r") as f:
-        if key not in f:
-            raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
-        group = f[key]
-        version = int(group.attrs.get("schema_version", 0))
-        if version != SCHEMA_VERSION:
-            remedy = (
-                "upgrade spinodal"
-                if version > SCHEMA_VERSION
-                else "run the same evaluation again (spinodal evaluate) to measure it anew"
-            )
-            raise ValueError(
-                f"evaluation {key!r} of {path} has schema version {version}; this spinodal "
-                f"reads version {SCHEMA_VERSION}: {remedy}"
-            )
-        out: dict = {"attrs": dict(group.attrs)}
-        group.visititems(
-            lambda name, item: (
-                out.__setitem__(name, item[...]) if isinstance(item, h5py.Dataset) else None
-            )
+    arrays, attrs = read_group(path, key, what="evaluation")
+    version = int(attrs.get("schema_version", 0))
+    if version != SCHEMA_VERSION:
+        remedy = (
+            "upgrade spinodal"
+            if version > SCHEMA_VERSION
+            else "run the same evaluation again (spinodal evaluate) to measure it anew"
         )
-        return out
-
-
-def _groups(f: h5py.File) -> list[str]:
-    found = []
-    f.visititems(lambda name, item: found.append(name) if "schema" in item.attrs else None)
-    return found
+        raise ValueError(
+            f"evaluation {key!r} of {path} has schema version {version}; this spinodal "
+            f"reads version {SCHEMA_VERSION}: {remedy}"
+        )
+    return {"attrs": attrs, **arrays}
 
 
 # --- perturbed PF ensembles (Fig. 6, Fig. S5) --------------------------------------------------
@@ -687,13 +638,9 @@ def phase_diagram_from_evaluation(
 ) -> PhaseDiagram:
     """:func:`phase_diagram_from_results` of the group ``key`` of the results file ``path``
     (:func:`evaluate_split`), reading only the contrasts and parameters."""
-    with h5py.File(path, "r") as f:
-        if key not in f:
-            raise KeyError(f"{path} holds no evaluation {key!r}; it has {_groups(f)}")
-        group = f[key]
-        results = {
-            name: group[name][...] for name in ("nn/contrast", "pf/contrast", "phi_mean", "eta")
-        }
+    results, _ = read_group(
+        path, key, ("nn/contrast", "pf/contrast", "phi_mean", "eta"), what="evaluation"
+    )
     try:
         return phase_diagram_from_results(results, frame, threshold)
     except ValueError as error:

@@ -67,7 +67,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import h5py
 import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
@@ -75,6 +74,7 @@ from scipy.optimize import minimize_scalar
 from .._version import __version__
 from ..io.datasets import read_frames
 from ..io.files import atomic_output
+from ..io.results import write_arrays
 from ..paper import MISFIT_RANGE
 from ..physics.metrics import ensemble_summary, is_phase_separated
 from ..physics.solver import PhaseFieldModel
@@ -691,23 +691,25 @@ def write_results(path: str | Path, results: dict, attrs: dict | None = None) ->
     if suffix not in (".csv", ".h5", ".hdf5"):
         raise ValueError(f"results go to a .csv or .h5 file, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as tmp:
-        if suffix == ".csv":
-            with open(tmp, "w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(RESULT_COLUMNS)
-                columns = (np.asarray(results[c]).tolist() for c in RESULT_COLUMNS)
-                for row in zip(*columns, strict=True):
-                    writer.writerow(row)
-        else:
-            with h5py.File(tmp, "w") as f:
-                for name in (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times"):
-                    f.create_dataset(name, data=np.asarray(results[name]))
-                f.attrs.update({k: v for k, v in (attrs or {}).items() if v is not None})
-                f.attrs["method"] = str(results["method"])
-                f.attrs["noise"] = float(results["noise"])
-                f.attrs["seconds"] = float(results["seconds"])
-                f.attrs["spinodal_version"] = __version__
+    if suffix != ".csv":
+        names = (*RESULT_COLUMNS, "scan_eta", "scan_loss", "times")
+        return write_arrays(
+            path,
+            {name: results[name] for name in names},
+            {
+                **(attrs or {}),
+                "method": str(results["method"]),
+                "noise": float(results["noise"]),
+                "seconds": float(results["seconds"]),
+                "spinodal_version": __version__,
+            },
+        )
+    with atomic_output(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(RESULT_COLUMNS)
+        columns = (np.asarray(results[c]).tolist() for c in RESULT_COLUMNS)
+        for row in zip(*columns, strict=True):
+            writer.writerow(row)
     return path
 
 

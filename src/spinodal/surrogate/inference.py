@@ -15,13 +15,13 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import h5py
 import numpy as np
 import torch
 
 from .._version import __version__
 from ..io.datasets import read_frames
-from ..io.files import atomic_output, check_room, prepare_output
+from ..io.files import check_room, prepare_output
+from ..io.results import streamed_array
 from ..physics.fields import as_field_batch, as_parameter, check_misfit, read_npy
 from ..physics.metrics import PHYSICAL_RANGE, has_diverged
 from .checkpoint import load_model, training_range
@@ -255,45 +255,36 @@ def predict_to_file(
     warn_outside_training(net.card, eta_values, phi.mean(dim=(-2, -1)).cpu().numpy())
     recorded = n_frames // every + 1
     check_room(out, B * recorded * H * W * 4)
-    with atomic_output(out) as tmp:
-        with h5py.File(tmp, "w") as f:
-            shape = (B, recorded, H, W) if batched else (recorded, H, W)
-            dset = f.create_dataset(
-                "phi",
-                shape=shape,
-                dtype=np.float32,
-                chunks=(1, 1, H, W) if batched else (1, H, W),
-                compression="gzip",
-                compression_opts=1,
-                shuffle=True,
-            )
+    shape = (B, recorded, H, W) if batched else (recorded, H, W)
+    chunks = (1, 1, H, W) if batched else (1, H, W)
+    with streamed_array(out, "phi", shape, chunks) as stored:
 
-            def write(rows: slice, t: int, frame: torch.Tensor) -> None:
-                data = frame.cpu().numpy()
-                if batched:
-                    dset[rows, t] = data
-                else:
-                    dset[t] = data[0]
+        def write(rows: slice, t: int, frame: torch.Tensor) -> None:
+            data = frame.cpu().numpy()
+            if batched:
+                stored.data[rows, t] = data
+            else:
+                stored.data[t] = data[0]
 
-            write(slice(0, B), 0, phi)
-            watch = DivergenceWatch(B)
-            with torch.inference_mode():
-                for chunk in _chunks(B, batch_size):
-                    frames = rollout_frames(net, phi[chunk], eta_b[chunk], n_frames, every)
-                    for i, frame in enumerate(frames, start=1):
-                        write(chunk, i, frame)
-                        watch.see(chunk, i * every, frame)
-            f.attrs.update(
-                {
-                    "eta": eta_values if batched else float(eta_values[0]),
-                    "diverged_at": watch.first if batched else int(watch.first[0]),
-                    "every": every,
-                    "n_frames": n_frames,
-                    "init": str(init),
-                    "model": str(Path(model_dir)),
-                    "model_card": json.dumps(net.card, sort_keys=True),
-                    "device": str(phi.device),
-                    "spinodal_version": __version__,
-                }
-            )
+        write(slice(0, B), 0, phi)
+        watch = DivergenceWatch(B)
+        with torch.inference_mode():
+            for chunk in _chunks(B, batch_size):
+                frames = rollout_frames(net, phi[chunk], eta_b[chunk], n_frames, every)
+                for i, frame in enumerate(frames, start=1):
+                    write(chunk, i, frame)
+                    watch.see(chunk, i * every, frame)
+        stored.attrs.update(
+            {
+                "eta": eta_values if batched else float(eta_values[0]),
+                "diverged_at": watch.first if batched else int(watch.first[0]),
+                "every": every,
+                "n_frames": n_frames,
+                "init": str(init),
+                "model": str(Path(model_dir)),
+                "model_card": json.dumps(net.card, sort_keys=True),
+                "device": str(phi.device),
+                "spinodal_version": __version__,
+            }
+        )
     return out
