@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -55,3 +57,68 @@ def tiny_checkpoint(tmp_path_factory):
     return save_checkpoint(
         tmp_path_factory.mktemp("tiny-models") / "tiny-crnn", net, {"preset": "tiny"}
     )
+
+
+def _record(epoch, n_input, loss, seconds=60.0):
+    terms = {"loss": loss, "phi": loss, "grad": 0.0, "free_energy": 0.0}
+    return {
+        "epoch": epoch,
+        "n_input": n_input,
+        "seconds": seconds,
+        "train": terms,
+        "validation": {**terms, "mae": [0.01, 0.02]},
+    }
+
+
+def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
+    """A checkpoint folder as the trainer leaves it, without weights: card and history."""
+    folder.mkdir(parents=True)
+    card = {
+        "stage": name,
+        "best_epoch": best_epoch,
+        "epochs_trained": len(history),
+        "recipe": {
+            "curriculum_epochs": recipe.get("curriculum_epochs", 0),
+            "learning_rate": 1e-3,
+            "weights": {"grad": 60.0, "free_energy": 150.0},
+            **({"init_from": str(init_from)} if init_from else {}),
+        },
+        "dataset": {"frames": recipe.get("frames", 10), "validation_sequences": 2},
+        "environment": {"hardware": "a test CPU", "torch": "2.x", "date": "2026-01-01"},
+        "validation": {"mae_at_frame": {"5": 0.0123}},
+        "versus_paper": {
+            "pairs": {"epochs": [len(history), 100], "train_sequences": [8, 1600]},
+            "differs_in": ["epochs"],
+        },
+    }
+    (folder / "card.json").write_text(json.dumps(card))
+    (folder / "history.json").write_text(json.dumps(history))
+    return folder
+
+
+@pytest.fixture
+def two_stages(tmp_path):
+    """A model fine-tuned in two stages: a 3-epoch curriculum ramp whose loss spikes 6-fold,
+    then 2 epochs of free rollouts (the model, best at its epoch 1)."""
+    first = _stage(
+        tmp_path / "s1",
+        "s1",
+        [_record(1, 10, 1.0), _record(2, 5, 6.0), _record(3, 1, 2.0)],
+        best_epoch=3,
+        curriculum_epochs=2,
+    )
+    history = [_record(1, 1, 0.5, seconds=30.0), _record(2, 1, 0.7, seconds=90.0)]
+    return _stage(tmp_path / "s2", "s2", history, best_epoch=1, init_from=first, frames=20)
+
+
+@pytest.fixture
+def stage_folder():
+    """Make a checkpoint folder as the trainer leaves it, without weights (card and history):
+    ``stage_folder(folder, name, history, best_epoch, init_from=None, **recipe)``."""
+    return _stage
+
+
+@pytest.fixture
+def history_record():
+    """Make one epoch's record of history.json: ``history_record(epoch, n_input, loss)``."""
+    return _record

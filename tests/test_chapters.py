@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from synthetic import diverging_contrasts
 
 from spinodal import PhaseFieldModel
 from spinodal.book import chapters, reporting
@@ -16,7 +17,6 @@ from spinodal.book.chapters.dataset import plot_parameter_space, plot_perlin_sta
 from spinodal.book.chapters.long_time import plot_mean_properties
 from spinodal.book.chapters.phase_diagram import PHASE_DIAGRAM_CLASSES, plot_phase_diagram
 from spinodal.book.chapters.training import plot_training_history
-from spinodal.physics.metrics import PHYSICAL_RANGE
 
 
 def _inverse_stats(solver_cost=0.3, surrogate_cost=1.2):
@@ -42,46 +42,7 @@ def _ensemble(eta, first_bad=(None, None, None, None), T=6):
         "frame": np.arange(T),
         "mae": np.tile(0.01 * np.arange(T), (4, 1)),
         "frames/pf": np.zeros((4, 2, 8, 8)),
-        "nn/contrast": _contrasts(list(first_bad), T),
-    }
-
-
-def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
-    """A checkpoint folder as the trainer leaves it, without weights: card and history."""
-    import json
-
-    folder.mkdir(parents=True)
-    card = {
-        "stage": name,
-        "best_epoch": best_epoch,
-        "epochs_trained": len(history),
-        "recipe": {
-            "curriculum_epochs": recipe.get("curriculum_epochs", 0),
-            "learning_rate": 1e-3,
-            "weights": {"grad": 60.0, "free_energy": 150.0},
-            **({"init_from": str(init_from)} if init_from else {}),
-        },
-        "dataset": {"frames": recipe.get("frames", 10), "validation_sequences": 2},
-        "environment": {"hardware": "a test CPU", "torch": "2.x", "date": "2026-01-01"},
-        "validation": {"mae_at_frame": {"5": 0.0123}},
-        "versus_paper": {
-            "pairs": {"epochs": [len(history), 100], "train_sequences": [8, 1600]},
-            "differs_in": ["epochs"],
-        },
-    }
-    (folder / "card.json").write_text(json.dumps(card))
-    (folder / "history.json").write_text(json.dumps(history))
-    return folder
-
-
-def _record(epoch, n_input, loss, seconds=60.0):
-    terms = {"loss": loss, "phi": loss, "grad": 0.0, "free_energy": 0.0}
-    return {
-        "epoch": epoch,
-        "n_input": n_input,
-        "seconds": seconds,
-        "train": terms,
-        "validation": {**terms, "mae": [0.01, 0.02]},
+        "nn/contrast": diverging_contrasts(list(first_bad), T),
     }
 
 
@@ -92,21 +53,6 @@ def _ablation_evaluations(medians: dict, T=4, S=3):
         curve = np.outer(np.ones(S), m * np.arange(T + 1))
         out[v] = {"mae": curve, "interface_error": curve / 2}
     return out
-
-
-@pytest.fixture
-def two_stages(tmp_path):
-    """A model fine-tuned in two stages: a 3-epoch curriculum ramp whose loss spikes 6-fold,
-    then 2 epochs of free rollouts (the model, best at its epoch 1)."""
-    first = _stage(
-        tmp_path / "s1",
-        "s1",
-        [_record(1, 10, 1.0), _record(2, 5, 6.0), _record(3, 1, 2.0)],
-        best_epoch=3,
-        curriculum_epochs=2,
-    )
-    history = [_record(1, 1, 0.5, seconds=30.0), _record(2, 1, 0.7, seconds=90.0)]
-    return _stage(tmp_path / "s2", "s2", history, best_epoch=1, init_from=first, frames=20)
 
 
 def _diagram(nn, pf, diverged, contrast_threshold=0.05):
@@ -121,18 +67,8 @@ def _accuracy_case(first_bad=(None, None, None, None), scale=(0.01, 0.02, 0.03, 
     """MAE growing linearly with time per sequence, interface errors a tenth of it; 6 frames."""
     times = np.arange(6)
     mae = np.array(scale)[:, None] * times[None, :]
-    diverged = reporting.diverged_mask(_contrasts(list(first_bad)))
+    diverged = reporting.diverged_mask(diverging_contrasts(list(first_bad)))
     return mae, mae / 10, diverged, times
-
-
-def _contrasts(first_bad, T=6):
-    """Contrasts [S, T] of rollouts that leave the physical range at the given frames (None:
-    never), and come back to a normal value afterwards (a divergence is for ever)."""
-    out = np.full((len(first_bad), T), 0.9)
-    for s, k in enumerate(first_bad):
-        if k is not None:
-            out[s, k] = PHYSICAL_RANGE + 1
-    return out
 
 
 def _timings(frames: dict, solver_step=1e-4, batch=1):
@@ -277,7 +213,7 @@ def test_mean_properties_table_follows_the_band_and_the_divergence():
         "nn/paper_total": pf,
         "pf/paper_total": pf,
     }
-    bad = dict(good, **{"nn/contrast": _contrasts([2, 2, None, None], T)})
+    bad = dict(good, **{"nn/contrast": diverging_contrasts([2, 2, None, None], T)})
     table, within = chapters.long_time.mean_properties_table(
         {"a": good, "b": bad}, {"paper_total": "⟨f⟩"}, [1, 3]
     )
@@ -596,7 +532,9 @@ def test_cures_table_says_diverged_once_half_the_rollouts_have():
     assert unstable[5] == "1.20 / 1.50" and unstable[-1] == "3.0 min |"
 
 
-def test_training_summary_follows_the_stages_and_the_ramp(two_stages, tmp_path):
+def test_training_summary_follows_the_stages_and_the_ramp(
+    two_stages, tmp_path, stage_folder, history_record
+):
     training = chapters.training.training_summary(two_stages)
     assert [name for name, _ in training.histories] == ["s1", "s2"]
     assert training.best["epoch"] == 1 and training.best["train"]["loss"] == 0.5
@@ -611,10 +549,12 @@ def test_training_summary_follows_the_stages_and_the_ramp(two_stages, tmp_path):
     first = chapters.training.training_summary(tmp_path / "s1")
     assert first.ramp_epochs == 2 and first.ramp_growth == pytest.approx(6.0)
     assert "grows 6-fold" in first.ramp_sentence and first.stages_text == "1 stage"
-    flat = _stage(tmp_path / "flat", "flat", [_record(1, 3, 1.0), _record(2, 1, 1.5)], 2)
+    flat = stage_folder(
+        tmp_path / "flat", "flat", [history_record(1, 3, 1.0), history_record(2, 1, 1.5)], 2
+    )
     flat_sentence = chapters.training.training_summary(flat).ramp_sentence
     assert flat_sentence.startswith("The curriculum ramp leaves no")
-    lost = _stage(tmp_path / "lost", "lost", [_record(1, 1, 1.0)], best_epoch=7)
+    lost = stage_folder(tmp_path / "lost", "lost", [history_record(1, 1, 1.0)], best_epoch=7)
     with pytest.raises(ValueError, match="best epoch 7"):
         chapters.training.training_summary(lost)
     assert reporting.history_minutes(first.history, training.history) == pytest.approx(5.0)
@@ -765,12 +705,14 @@ def test_ablation_recipe_compares_with_the_main_recipe_and_the_paper():
     assert not full.reduced and "trained with the preset's full recipe" in full.table
 
 
-def test_small_helpers_of_chapter_09(tmp_path):
+def test_small_helpers_of_chapter_09(tmp_path, stage_folder, history_record):
     assert chapters.ablations.horizon_note(20, 20) == "over its full length of 20 frames"
     assert chapters.ablations.horizon_note(20, 50).startswith("over the first 20 of its 50 frames")
     assert reporting.n_diverged({"diverged_at": np.array([-1, 3, 0, -1])}) == 2
-    first = _stage(tmp_path / "a", "a", [_record(1, 1, 1.0, seconds=120.0)], 1)
-    second = _stage(tmp_path / "b", "b", [_record(1, 1, 1.0, seconds=60.0)], 1, init_from=first)
+    first = stage_folder(tmp_path / "a", "a", [history_record(1, 1, 1.0, seconds=120.0)], 1)
+    second = stage_folder(
+        tmp_path / "b", "b", [history_record(1, 1, 1.0, seconds=60.0)], 1, init_from=first
+    )
     assert chapters.ablations.training_minutes({"one": first, "two": second}) == {
         "one": pytest.approx(2.0),
         "two": pytest.approx(3.0),

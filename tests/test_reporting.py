@@ -2,23 +2,14 @@
 
 import numpy as np
 import pytest
+from synthetic import diverging_contrasts
 
 from spinodal.book import reporting
-from spinodal.physics.metrics import PHYSICAL_RANGE, ensemble_summary
-
-
-def _contrasts(first_bad, T=6):
-    """Contrasts [S, T] of rollouts that leave the physical range at the given frames (None:
-    never), and come back to a normal value afterwards (a divergence is for ever)."""
-    out = np.full((len(first_bad), T), 0.9)
-    for s, k in enumerate(first_bad):
-        if k is not None:
-            out[s, k] = PHYSICAL_RANGE + 1
-    return out
+from spinodal.physics.metrics import ensemble_summary
 
 
 def test_divergence_is_cumulative_and_timed():
-    contrasts = _contrasts([None, 2, 4])
+    contrasts = diverging_contrasts([None, 2, 4])
     contrasts[2, 5] = np.nan  # not finite counts as diverged too
     mask = reporting.diverged_mask(contrasts)
     assert mask.tolist() == [
@@ -110,7 +101,7 @@ def test_standing_compares_with_the_no_change_forecast_and_counts_divergence():
     times = np.arange(11)
     mae = np.tile(np.linspace(0, 0.1, 11), (4, 1))
     persistence = np.full(4, 0.2)
-    contrasts = _contrasts([None, None, None, 8], T=11)
+    contrasts = diverging_contrasts([None, None, None, 8], T=11)
     result = reporting.standing(mae, persistence, contrasts, times, window=5)
     assert result.window == 5 and result.horizon == 10
     assert result.mae == pytest.approx(0.05) and result.persistence == pytest.approx(0.2)
@@ -118,7 +109,7 @@ def test_standing_compares_with_the_no_change_forecast_and_counts_divergence():
     assert "25 % of the no-change forecast" in result.sentence
     assert "1 of the 4 rollouts leave the physical range" in result.sentence
     # half diverged before the window ends: no median error is quoted
-    contrasts = _contrasts([1, 2, None, None], T=11)
+    contrasts = diverging_contrasts([1, 2, None, None], T=11)
     result = reporting.standing(mae, persistence, contrasts, times, window=5)
     assert np.isnan(result.mae) and "no median error is quoted" in result.sentence
     assert "0.05" not in result.sentence
@@ -150,7 +141,7 @@ def test_median_divergence_time_is_when_half_have_diverged():
     assert reporting.median_divergence_time([30.0, 10.0, inf]) == 30.0
     assert reporting.median_divergence_time([40.0, 10.0, inf, inf]) == 40.0  # half of 4
     assert reporting.median_divergence_time([]) == inf
-    contrasts = _contrasts([None, 2, 4, 1])
+    contrasts = diverging_contrasts([None, 2, 4, 1])
     times = np.arange(6) * 10.0
     first = reporting.divergence_times(contrasts, times)
     s = reporting.standing(np.zeros((4, 6)), np.ones(4), contrasts, times, 2)
@@ -174,60 +165,6 @@ def test_versus_paper_table_cites_the_paper():
 
 
 # --- chapter 03: the training of the CRNN ------------------------------------------------------
-
-
-def _record(epoch, n_input, loss, seconds=60.0):
-    terms = {"loss": loss, "phi": loss, "grad": 0.0, "free_energy": 0.0}
-    return {
-        "epoch": epoch,
-        "n_input": n_input,
-        "seconds": seconds,
-        "train": terms,
-        "validation": {**terms, "mae": [0.01, 0.02]},
-    }
-
-
-def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
-    """A checkpoint folder as the trainer leaves it, without weights: card and history."""
-    import json
-
-    folder.mkdir(parents=True)
-    card = {
-        "stage": name,
-        "best_epoch": best_epoch,
-        "epochs_trained": len(history),
-        "recipe": {
-            "curriculum_epochs": recipe.get("curriculum_epochs", 0),
-            "learning_rate": 1e-3,
-            "weights": {"grad": 60.0, "free_energy": 150.0},
-            **({"init_from": str(init_from)} if init_from else {}),
-        },
-        "dataset": {"frames": recipe.get("frames", 10), "validation_sequences": 2},
-        "environment": {"hardware": "a test CPU", "torch": "2.x", "date": "2026-01-01"},
-        "validation": {"mae_at_frame": {"5": 0.0123}},
-        "versus_paper": {
-            "pairs": {"epochs": [len(history), 100], "train_sequences": [8, 1600]},
-            "differs_in": ["epochs"],
-        },
-    }
-    (folder / "card.json").write_text(json.dumps(card))
-    (folder / "history.json").write_text(json.dumps(history))
-    return folder
-
-
-@pytest.fixture
-def two_stages(tmp_path):
-    """A model fine-tuned in two stages: a 3-epoch curriculum ramp whose loss spikes 6-fold,
-    then 2 epochs of free rollouts (the model, best at its epoch 1)."""
-    first = _stage(
-        tmp_path / "s1",
-        "s1",
-        [_record(1, 10, 1.0), _record(2, 5, 6.0), _record(3, 1, 2.0)],
-        best_epoch=3,
-        curriculum_epochs=2,
-    )
-    history = [_record(1, 1, 0.5, seconds=30.0), _record(2, 1, 0.7, seconds=90.0)]
-    return _stage(tmp_path / "s2", "s2", history, best_epoch=1, init_from=first, frames=20)
 
 
 # --- chapter 09: the ablations ------------------------------------------------------------------
