@@ -6,6 +6,7 @@ import logging
 import h5py
 import numpy as np
 import pytest
+from synthetic import RecordingWorkspace
 
 from spinodal import PhaseFieldModel
 from spinodal.analysis import evaluation
@@ -271,21 +272,7 @@ def test_noise_search_keeps_every_run_and_finds_the_level(tiny_test_split):
 
 
 def test_cached_noise_search_runs_the_ensemble_under_its_key(tiny_test_split):
-    class Workspace:  # what cached_noise_search uses of one, recording the cache keys
-        device, keys = "cpu", []
-
-        def dataset(self, split):
-            assert split == "ensemble"
-            return tiny_test_split
-
-        def model_identity(self):
-            return "weights"
-
-        def cached(self, name, compute, **key):
-            self.keys.append((name, key))
-            return compute()
-
-    ws = Workspace()
+    ws = RecordingWorkspace({"ensemble": tiny_test_split})
     target = np.array([0.0, 1e-3, 2e-3])  # its length sets the frames: 2
     search = evaluation.cached_noise_search(ws, target, [0, 1], [1e-4, 1e-3], seed=2)
     assert search["mae"].shape == (2, 2, 3)
@@ -351,25 +338,7 @@ def test_domain_rollout_selects_sequences_and_frames(large, model):
 
 
 def test_cached_domain_rollout_keeps_about_the_asked_frames_under_its_key(large, model):
-    from spinodal.presets import get_preset
-
-    class Workspace:  # what cached_domain_rollout uses of one, recording the cache keys
-        preset, device, keys = get_preset("tiny"), "cpu", []
-
-        def net(self):
-            return model
-
-        def dataset(self, split):
-            return large
-
-        def model_identity(self):
-            return "weights"
-
-        def cached(self, name, compute, **key):
-            self.keys.append((name, key))
-            return compute()
-
-    ws = Workspace()
+    ws = RecordingWorkspace({"large": large}, net=model)
     result = evaluation.cached_domain_rollout(ws, "large", 2)  # 5 frames: every 2nd kept
     np.testing.assert_array_equal(result["stored_frame"], [0, 2, 4, 5])
     assert ws.keys == [("domain-large", {"model": "weights", "split": "large", "every": 2})]

@@ -10,6 +10,7 @@ import csv
 import h5py
 import numpy as np
 import pytest
+from synthetic import RecordingWorkspace
 
 from spinodal import PhaseFieldModel, rollout
 from spinodal.analysis.inverse import (
@@ -279,27 +280,6 @@ def test_sequence_estimate_and_profile_ratio():
     assert np.isfinite(profile_ratio({"solver": [0.0], "surrogate": [1e-3]}))
 
 
-class _Workspace:
-    """What cached_inferences and cached_profiles use of a Workspace, recording the keys."""
-
-    device = "cpu"
-
-    def __init__(self):
-        self.store, self.computed = {}, []
-
-    def model_identity(self):
-        return "weights-abc"
-
-    def cached(self, name, compute, **key):
-        import json
-
-        stored = (name, json.dumps(key, sort_keys=True))
-        if stored not in self.store:
-            self.computed.append((name, key))
-            self.store[stored] = compute()
-        return self.store[stored]
-
-
 def test_cached_inferences_cover_every_regime_and_method_once(sequences, model, tmp_path):
     data = write_sequences(tmp_path / "seq.h5", sequences, eta=TRUE_ETA)
     study = inverse_study(
@@ -312,7 +292,7 @@ def test_cached_inferences_cover_every_regime_and_method_once(sequences, model, 
         solver_sequences=2,
         surrogate_sequences=1,
     )
-    ws = _Workspace()
+    ws = RecordingWorkspace()
     options = {
         "seed": 0,
         "n_scan": {"solver": 5, "surrogate": 3},
@@ -331,7 +311,7 @@ def test_cached_inferences_cover_every_regime_and_method_once(sequences, model, 
         "seed": 0,
         "n_scan": 3,
         "xatol": 1e-3,
-        "model": "weights-abc",
+        "model": "weights",
     }
     assert keys["inverse-all-solver"]["model"] == ""
     np.testing.assert_array_equal(results["noise2", "solver"]["index"], [0, 1, 2])
@@ -347,7 +327,7 @@ def test_cached_profiles_span_the_paper_range_and_the_solver_is_lowest_near_eta(
 ):
     data = write_sequences(tmp_path / "seq.h5", sequences, eta=TRUE_ETA)
     observed = read_frames(data, list(range(FRAMES + 1)), [1])
-    ws = _Workspace()
+    ws = RecordingWorkspace()
     grid, profiles = cached_profiles(ws, observed, model, 5)
     np.testing.assert_allclose(grid, [0, 0.003, 0.006, 0.009, 0.012])
     assert int(np.argmin(profiles["solver"])) == 3  # true η = 0.81 %
