@@ -94,7 +94,7 @@ def plot_frames(frames, titles, *, axes=None, vmin=0.0, vmax=1.0, colorbar=True,
     return fig
 
 
-# --- ensembles and animations (Secs. 3.1-3.2) --------------------------------------------------
+# --- ensembles (Secs. 3.1-3.2) --------------------------------------------------------------------
 
 ERROR_CMAP = "magma"
 
@@ -197,7 +197,7 @@ def times_up_to(times, last) -> list:
     return sorted({t for t in times if t <= last} | {last})
 
 
-# --- larger domains (Sec. 3.3, Fig. 7) ---------------------------------------------------------
+# --- animations ---------------------------------------------------------------------------------
 
 
 _ICONS = {
@@ -331,7 +331,7 @@ def nn_pf_animation_html(nn, pf, times, **options) -> str:
     )
 
 
-# --- the dataset and the training (Secs. 2.2-2.3) ---------------------------------------------
+# --- spectra -------------------------------------------------------------------------------------
 
 
 def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
@@ -348,6 +348,3 @@ def plot_spectra(shells, spectra: dict, ax=None, *, title: str | None = None):
         ax.set_title(title)
     ax.legend(fontsize="small")
     return fig
-
-
-# --- the inverse problem (chapter 10; beyond the paper) ---------------------------------------

@@ -410,7 +410,7 @@ def versus_paper_table(rows: Iterable[tuple[str, PaperValue | str, object]]) -> 
     return "\n".join(lines)
 
 
-# --- chapter 05: mean properties over long times, and noise (paper Sec. 3.2, Figs. 5-6) ------
+# --- small helpers several chapters use ---------------------------------------------------
 
 
 def inside_spinodal(phi_mean, eta, pf) -> np.ndarray:
@@ -420,23 +420,11 @@ def inside_spinodal(phi_mean, eta, pf) -> np.ndarray:
     return np.asarray(eta, dtype=np.float64) < pf.spinodal_misfit(np.asarray(phi_mean))
 
 
-# --- chapter 04: accuracy on the test set (paper Sec. 3.1, Fig. 4) ---------------------------
-
-
 def field_range(field) -> tuple[float, float]:
     """(min, max) of a field's finite and infinite values, NaN ignored: how far a rollout's
     field strays from φ's range [0, 1]."""
     field = np.asarray(field, dtype=np.float64)
     return float(np.nanmin(field)), float(np.nanmax(field))
-
-
-# --- chapter 06: larger domains (paper Sec. 3.3, Fig. 7) -------------------------------------
-
-
-# --- chapter 10: reading the misfit from a microstructure (beyond the paper) -----------------
-
-
-# --- chapter 03: the network and its training (paper Sec. 2.3, Figs. 2-3) -------------------
 
 
 def history_minutes(*histories: Sequence[dict]) -> float:
@@ -446,19 +434,7 @@ def history_minutes(*histories: Sequence[dict]) -> float:
     return sum(h["seconds"] for run in histories for h in run) / 60
 
 
-# --- chapter 09: the ablations of the Supporting Information -------------------------------
-
-
 def n_diverged(check: Mapping[str, np.ndarray]) -> int:
     """How many rollouts of a :meth:`spinodal.analysis.stability.RolloutCheck.as_arrays` check
     left the physical range (``diverged_at`` ≥ 0; -1 means never)."""
     return int((np.asarray(check["diverged_at"]) >= 0).sum())
-
-
-# --- chapter 07: the phase diagram (paper Sec. 3.4, Fig. 8) --------------------------------
-
-
-# --- chapter 08: performance (paper Sec. 2.3) -----------------------------------------------
-
-
-# --- chapters 01 and 02: the model and the data (paper Secs. 2.1-2.2) -----------------------

@@ -105,9 +105,13 @@ def read_arrays(path: str | Path, names: Iterable[str] | None = None) -> dict[st
 
 def groups_with(path: str | Path, attribute: str) -> list[str]:
     """The groups of the file ``path`` that carry ``attribute`` (e.g. a schema name)."""
-    found: list[str] = []
     with open_hdf5(path) as f:
-        f.visititems(lambda name, item: found.append(name) if attribute in item.attrs else None)
+        return _groups_with(f, attribute)
+
+
+def _groups_with(f: h5py.File, attribute: str) -> list[str]:
+    found: list[str] = []
+    f.visititems(lambda name, item: found.append(name) if attribute in item.attrs else None)
     return found
 
 
@@ -119,9 +123,7 @@ def read_group(
     with a ``schema`` attribute), ``what`` naming the kind in the message."""
     with open_hdf5(path) as f:
         if key not in f:
-            found: list[str] = []
-            f.visititems(lambda name, item: found.append(name) if "schema" in item.attrs else None)
-            raise KeyError(f"{path} holds no {what} {key!r}; it has {found}")
+            raise KeyError(f"{path} holds no {what} {key!r}; it has {_groups_with(f, 'schema')}")
         group = f[key]
         return _arrays_of(group, names), dict(group.attrs)
 

@@ -129,6 +129,7 @@ def domain_report(large: dict, varying: dict, train_size: int, report_time: int)
         else f"**The NN rollout has left the physical range by {g:.0f}τ** (the first stored "
         f"frame found diverged): no error is quoted at {t_end}τ, and its curves end there"
     )
+    v_low, v_high = field_range(varying["nn"][0, -1])
     n_gone = int(np.isfinite(gone_large).sum() + np.isfinite(gone_varying).sum())
     n_all = len(gone_large) + len(gone_varying)
     summary_sentence = (
@@ -173,8 +174,8 @@ def domain_report(large: dict, varying: dict, train_size: int, report_time: int)
         varying_interface=v_interface,
         varying_f=v_f,
         varying_sentence=varying_sentence,
-        varying_nn_min=field_range(varying["nn"][0, -1])[0],
-        varying_nn_max=field_range(varying["nn"][0, -1])[1],
+        varying_nn_min=v_low,
+        varying_nn_max=v_high,
         summary_sentence=summary_sentence,
         rows=rows,
     )
