@@ -319,6 +319,37 @@ def test_accuracy_numbers_say_diverged_instead_of_numbers():
     assert rows[-1][2] == "2 of 4, the first at 3τ"
 
 
+def test_yardstick_sentence_sets_the_nn_against_each_forecast():
+    mae, _, clean, times = _accuracy_case()  # median MAE at 2τ: 0.05
+    text = chapters.accuracy.yardstick_sentence(
+        mae, clean, times, {"still": 10 * mae, "coarse": mae / 4}, at=(2, 100)
+    )
+    assert text == (
+        "**still**: median MAE 0.5 against the NN's 0.05 at 2τ (0.1× this); "
+        "**coarse**: median MAE 0.0125 against the NN's 0.05 at 2τ "
+        "(the NN's error is 4× this)."
+    )
+    _, _, gone, _ = _accuracy_case((1, 1, 1, None))
+    text = chapters.accuracy.yardstick_sentence(mae, gone, times, {"still": mae}, at=(2,))
+    assert text == "**still**: median MAE 0.05 against the NN's diverged (3/4 by 2τ) at 2τ."
+
+
+def test_the_accuracy_figure_draws_the_yardsticks_as_median_lines():
+    mae, interface, diverged, times = _accuracy_case()
+    fig = chapters.accuracy.plot_accuracy_errors(
+        times, mae, interface, diverged, 3, yardsticks={"still": 2 * mae}
+    )
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "still"]
+    np.testing.assert_allclose(line.get_ydata(), 2 * np.median(mae, axis=0)[1:])
+    plt.close(fig)
+
+
+def test_coarse_solver_sentence_counts_solver_steps_per_crnn_frame():
+    text = chapters.performance.coarse_solver_sentence(_timings({32: 2e-3, 64: 5e-5}))
+    assert text.endswith("solver steps on the devices timed above: 20 at 32², 0.5 at 64².")
+    assert chapters.performance.coarse_solver_sentence([]) == ""
+
+
 def test_domain_report_quotes_the_errors_of_stable_rollouts():
     large, varying = _domain_results()
     report = chapters.domain.domain_report(large, varying, train_size=2, report_time=100)

@@ -216,6 +216,53 @@ def test_perturbed_ensemble_with_noise_departs_and_the_noise_level_is_found(data
         evaluation.perturbed_ensemble(dataset, -1.0)
 
 
+def test_the_coarse_solver_at_the_data_step_reproduces_the_data(dataset):
+    with open_dataset(dataset) as ds:
+        steps = int(ds.attrs["steps_per_frame"])
+    run = evaluation.coarse_solver(dataset, steps, n_frames=3)
+    assert run["steps_per_frame"] == steps and run["noise_std"] == 0.0
+    np.testing.assert_array_equal(run["mae"], 0.0)
+
+
+def test_the_coarse_solver_converges_at_first_order_in_the_time_step(dataset):
+    # Eq. 8 is first order in δt, and so is the data (100 steps per τ): a run of k steps per τ
+    # departs from the data by C (1/k − 1/100) to leading order.
+    with open_dataset(dataset) as ds:
+        reference = int(ds.attrs["steps_per_frame"])
+    counts = np.array([8, 16, 32])
+    last = np.array(
+        [np.median(evaluation.coarse_solver(dataset, k, n_frames=4)["mae"][:, -1]) for k in counts]
+    )
+    expected = 1 / counts - 1 / reference
+    np.testing.assert_allclose(last[:-1] / last[1:], expected[:-1] / expected[1:], rtol=0.12)
+
+
+def test_the_coarse_solver_refuses_a_bad_step_count(dataset):
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="steps_per_frame"):
+            evaluation.coarse_solver(dataset, bad, n_frames=2)
+
+
+def test_no_change_errors_are_the_distance_to_the_first_frame(dataset):
+    run = evaluation.no_change_errors(dataset, indices=[1, 3], n_frames=3)
+    with open_dataset(dataset) as ds:
+        phi = ds.read([1, 3], slice(0, 4))
+    expected = np.abs(phi - phi[:, :1]).mean(axis=(-2, -1))
+    np.testing.assert_allclose(run["mae"], expected, rtol=1e-6)
+    assert (run["mae"][:, 0] == 0).all() and (run["mae"][:, 1:] > 0).all()
+
+
+def test_cached_yardsticks_run_both_forecasts_under_their_key(dataset):
+    ws = RecordingWorkspace({"test": dataset})
+    sticks = evaluation.cached_yardsticks(ws, "test", steps_per_frame=2)
+    assert ws.keys == [("yardsticks", {"split": "test", "steps_per_frame": 2})]
+    np.testing.assert_array_equal(
+        sticks["coarse"], evaluation.coarse_solver(dataset, 2)["mae"]
+    )
+    np.testing.assert_array_equal(sticks["no_change"], evaluation.no_change_errors(dataset)["mae"])
+    assert sticks["coarse_seconds"] > 0 and sticks["steps_per_frame"] == 2
+
+
 def test_cli_evaluate(tmp_path, checkpoint, dataset, caplog):
     caplog.set_level(logging.INFO)
     out = tmp_path / "cli.h5"

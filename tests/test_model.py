@@ -22,7 +22,7 @@ def expected_parameters(config: ModelConfig) -> int:
     and a 3×3 conv C→outputs, with a bias only for ``direct`` (∇² and ∇· annihilate a
     uniform μ̃ or J, so a bias there would be unobservable)."""
     C, k = config.hidden_channels, config.kernel_size
-    outputs = {"mu": 1, "flux": 2, "direct": 1}[config.output]
+    outputs = {"mu": 1, "flux": 2, "direct": 1, "solver": 1}[config.output]
     total = 0
     for i in range(config.n_cells):
         inputs = 2 if i == 0 else C  # (φ, η) for the first cell
@@ -45,14 +45,17 @@ def test_parameter_count_matches_the_architecture_and_the_paper():
         ModelConfig(hidden_channels=8, kernel_size=3),
         ModelConfig(n_cells=3, output="flux"),
         ModelConfig(hidden_channels=5, n_cells=1, output="direct"),
+        ModelConfig(hidden_channels=6, output="solver"),
     ):
         assert count_parameters(CRNN(config)) == expected_parameters(config)
 
 
-@pytest.mark.parametrize("output", ["mu", "flux", "direct"])
+@pytest.mark.parametrize("output", ["mu", "flux", "direct", "solver"])
 def test_every_parameter_gets_a_gradient(output):
     torch.manual_seed(0)
     model = CRNN(ModelConfig(hidden_channels=4, output=output))
+    if output == "solver":  # its last convolution starts at zero (the coarse solver): move it
+        torch.nn.init.normal_(model.head[-1].weight, std=0.1)
     phi, eta = sample()
     predicted = model(phi, eta, n_input=1)
     loss, _ = sequence_loss(predicted, phi[:, 1:], eta)
@@ -88,7 +91,7 @@ def test_teacher_forcing_reads_the_true_frames():
     torch.testing.assert_close(last, current, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("output", ["mu", "flux"])
+@pytest.mark.parametrize("output", ["mu", "flux", "solver"])
 def test_conservative_outputs_conserve_the_mean_exactly(output):
     """φ_{t+τ} = φ_t + ∇²μ̃ (or - ∇·J) with periodic stencils: the mean of φ stays put over a
     300-frame rollout of an untrained network, to float32 round-off."""
@@ -101,6 +104,24 @@ def test_conservative_outputs_conserve_the_mean_exactly(output):
     assert (frames[:, -1] - phi[:, 0]).abs().max() > 1e-2  # the rollout does move
     drift = (frames.double().mean(dim=(-2, -1)) - phi[:, :1].double().mean(dim=(-2, -1))).abs()
     assert drift.max() < 1e-6
+
+
+def test_a_fresh_solver_output_network_is_the_solver_at_one_step_per_frame():
+    """μ̃ = 0 at the start (zero last convolution): each frame is one step of Eq. 8 with
+    δt = τ, the per-sample misfit entering through the implicit elastic term."""
+    torch.manual_seed(0)
+    model = CRNN(ModelConfig(hidden_channels=4, output="solver"))
+    phi, eta = sample(batch=3, frames=0, size=32)
+    with torch.no_grad():
+        frames = model(phi, eta, n_frames=20)
+    coarse = PhaseFieldModel(dt=1.0).evolve(phi[:, 0], eta, 20, steps_per_frame=1)
+    torch.testing.assert_close(frames, coarse[:, 1:], rtol=0, atol=2e-5)
+    assert (coarse[:, -1] - coarse[:, 0]).abs().max() > 0.1  # the fields do separate
+
+
+def test_the_solver_output_refuses_a_second_implicit_filter():
+    with pytest.raises(ValueError, match="implicit_damping must be 0"):
+        ModelConfig(output="solver", implicit_damping=5.0)
 
 
 def test_the_direct_output_does_not_conserve_mass():

@@ -44,3 +44,29 @@ def test_unknown_names_are_clear_errors(tmp_path):
         ws.ablation_model("nope")
     with pytest.raises(FileNotFoundError, match="checkpoint"):
         Workspace("tiny", tmp_path, model_dir=tmp_path / "missing")
+
+
+def test_shipped_cures_come_before_the_model_labelled_by_their_recipe(tmp_path):
+    import torch
+
+    from spinodal.presets import ModelConfig
+    from spinodal.surrogate.checkpoint import save_checkpoint
+    from spinodal.surrogate.model import CRNN
+
+    models = tmp_path / "models"
+    save_checkpoint(models / "crnn-tiny", CRNN(ModelConfig(hidden_channels=4)), {"preset": "tiny"})
+    for name, config, recipe in (
+        ("a-noise", ModelConfig(hidden_channels=4), {"highpass_noise_std": 0.01}),
+        ("e-solver", ModelConfig(hidden_channels=4, output="solver"), {}),
+    ):
+        card = {"preset": "tiny", "epochs_trained": 2, "recipe": recipe}
+        save_checkpoint(models / "cures-tiny" / name, CRNN(config), card)
+    with torch.random.fork_rng(devices=[]):
+        cures = Workspace("tiny", tmp_path).cure_models()
+    labels = list(cures)
+    assert labels[1:] == [
+        "a-noise: 2 epochs from random weights, β = 0, high-pass noise 0.01",
+        "e-solver: 2 epochs from random weights, β = 0, solver output",
+        "this model (β = 0)",
+    ]
+    assert cures[labels[2]] == models / "cures-tiny" / "e-solver"

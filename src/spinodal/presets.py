@@ -149,7 +149,7 @@ class SplitSpec:
         return _to_jsonable(self)
 
 
-Output = Literal["mu", "flux", "direct"]
+Output = Literal["mu", "flux", "direct", "solver"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,9 @@ class ModelConfig:
         hidden_channels: channels of each convGRU cell (paper: 24).
         kernel_size: convGRU kernel (paper: 5).
         n_cells: stacked convGRU cells (paper: 2).
-        output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"`` or ``"direct"``.
+        output: output layer, ``"mu"`` (paper, Eq. 10), ``"flux"``, ``"direct"`` or
+            ``"solver"`` (a learned correction to one solver step of δt = τ; not in the paper,
+            see :mod:`spinodal.surrogate.model`).
         eta_scale: factor applied to η (a fraction) to form the conditioning channel.
         implicit_damping: β of the semi-implicit output filter 1 / (1 + β λ_h²), in grid units
             (0: none, the paper's plain Eq. 10; Mκτ/dx⁴ = 5 matches the solver's κ∇⁴ term).
@@ -184,8 +186,15 @@ class ModelConfig:
                 raise ValueError(f"{name} must be a number, got {value!r}")
         if not (math.isfinite(self.eta_scale) and self.eta_scale > 0):
             raise ValueError(f"eta_scale must be finite and > 0, got {self.eta_scale!r}")
-        if self.output not in ("mu", "flux", "direct"):
-            raise ValueError(f"output must be 'mu', 'flux' or 'direct', got {self.output!r}")
+        if self.output not in ("mu", "flux", "direct", "solver"):
+            raise ValueError(
+                f"output must be 'mu', 'flux', 'direct' or 'solver', got {self.output!r}"
+            )
+        if self.output == "solver" and self.implicit_damping:
+            raise ValueError(
+                "the 'solver' output takes the solver's own implicit step; implicit_damping "
+                f"must be 0, got {self.implicit_damping!r}"
+            )
         if self.kernel_size % 2 != 1 or self.kernel_size < 1:
             raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
         if self.hidden_channels < 1 or self.n_cells < 1:

@@ -44,9 +44,11 @@ The frame-by-frame comparisons of :func:`evaluate_split`, :func:`perturbed_ensem
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +86,9 @@ __all__ = [
     "amplitude_sensitivity",
     "cached_noise_search",
     "cached_domain_rollout",
+    "coarse_solver",
+    "cached_yardsticks",
+    "no_change_errors",
     "domain_rollout",
     "evaluate_split",
     "evaluation_key",
@@ -398,20 +403,23 @@ def perturbed_ensemble(
     seed: int = 0,
     device: str | torch.device | None = None,
     progress: bool = False,
+    steps_per_frame: int | None = None,
 ) -> dict[str, np.ndarray]:
     """PF runs with noise from the initial states of a dataset, against its deterministic PF.
 
     Each sequence is integrated again from its frame 0 with the dataset's solver constants and
     Gaussian noise of standard deviation ``noise_std`` added to φ at every step, made exactly
     mass conserving (:meth:`PhaseFieldModel.evolve`, Sec. 3.2), streaming frame by frame.
+    ``steps_per_frame`` (default: the dataset's, 100) makes the same frames τ apart with fewer,
+    proportionally longer steps δt = τ / ``steps_per_frame`` (:func:`coarse_solver`).
 
     Returns:
         dict with ``index`` [S], ``mae`` [S, T+1] (⟨|φ_noise - φ|⟩, Fig. 6a), ``paper_total``
-        [S, T+1] (⟨f⟩ of the noisy runs, Fig. 6b), ``interface`` [S, T+1] (2⟨w⟩) and
-        ``noise_std``. Batch k's noise is seeded from (``seed``, its first index): reproducible
-        for the same arguments and device. ``batch_size`` defaults to the dataset's generation
-        batch: with the same batches and device, ``noise_std = 0`` reproduces the dataset
-        bitwise (batched FFTs round differently in the last bit).
+        [S, T+1] (⟨f⟩ of the noisy runs, Fig. 6b), ``interface`` [S, T+1] (2⟨w⟩),
+        ``noise_std`` and ``steps_per_frame``. Batch k's noise is seeded from (``seed``, its
+        first index): reproducible for the same arguments and device. ``batch_size`` defaults
+        to the dataset's generation batch: with the same batches and device, ``noise_std = 0``
+        reproduces the dataset bitwise (batched FFTs round differently in the last bit).
     """
     if not (np.isfinite(noise_std) and noise_std >= 0):
         raise ValueError(f"noise_std must be a non-negative finite number, got {noise_std!r}")
@@ -419,6 +427,15 @@ def perturbed_ensemble(
         T, indices = _frames_and_sequences(ds, n_frames, indices)
         pf = ds.pf
         steps = int(ds.attrs.get("steps_per_frame", 100))
+        if steps_per_frame is not None:
+            if isinstance(steps_per_frame, bool) or not (
+                isinstance(steps_per_frame, int | np.integer) and steps_per_frame >= 1
+            ):
+                raise ValueError(
+                    f"steps_per_frame must be an integer >= 1, got {steps_per_frame!r}"
+                )
+            pf = dataclasses.replace(pf, dt=pf.dt * steps / int(steps_per_frame))
+            steps = int(steps_per_frame)
         out = {name: np.empty((len(indices), T + 1)) for name in ("mae", *_ENSEMBLE_MEASURES)}
         bar = tqdm(
             total=len(indices) * (T + 1), unit="frame", disable=not progress, desc="perturbed"
@@ -447,7 +464,31 @@ def perturbed_ensemble(
             reference = lambda t, chunk=chunk: ds.read(chunk, t)  # noqa: E731
             walk(phi0, (f.cpu().numpy() for f in frames), reference, trackers)
         bar.close()
-    return {"index": indices, "noise_std": float(noise_std), **out}
+    return {"index": indices, "noise_std": float(noise_std), "steps_per_frame": steps, **out}
+
+
+def coarse_solver(
+    dataset_path: str | Path, steps_per_frame: int = 1, **kwargs
+) -> dict[str, np.ndarray]:
+    """The solver itself as a yardstick of the surrogate (not in the paper): each sequence of a
+    dataset integrated again from its frame 0 with the scheme of Eq. 8 at a time step
+    ``steps_per_frame`` times coarser per τ (δt = τ / ``steps_per_frame``; the data take 100
+    steps of δt = 0.01), against the data's own frames.
+
+    The semi-implicit scheme stays stable at δt = τ; its error is first order in δt. A
+    surrogate that is less accurate than the coarse run, which costs ``steps_per_frame`` FFT
+    pairs per τ, buys nothing in accuracy or, on a CPU, speed.
+
+    Args:
+        dataset_path: the reference dataset.
+        steps_per_frame: solver steps per τ (1: one step of δt = τ per frame).
+        kwargs: ``indices``, ``n_frames``, ``batch_size``, ``device``, ``progress`` as for
+            :func:`perturbed_ensemble`.
+
+    Returns:
+        as :func:`perturbed_ensemble` (``noise_std`` 0): ``mae`` [S, T+1] is ⟨|φ_coarse − φ|⟩.
+    """
+    return perturbed_ensemble(dataset_path, 0.0, steps_per_frame=steps_per_frame, **kwargs)
 
 
 def noise_search(
@@ -530,6 +571,52 @@ def cached_noise_search(
         model=workspace.model_identity(),
         target="median before divergence",
     )
+
+
+def no_change_errors(
+    dataset_path: str | Path,
+    *,
+    indices: Sequence[int] | None = None,
+    n_frames: int | None = None,
+) -> dict[str, np.ndarray]:
+    """The no-change forecast φ_t = φ₀ of a dataset's sequences against their frames, the
+    baseline every surrogate must beat (not in the paper), streaming frame by frame.
+
+    Returns:
+        ``index`` [S] and ``mae`` [S, T+1] (⟨|φ₀ − φ_t|⟩, 0 at frame 0).
+    """
+    with open_dataset(dataset_path) as ds:
+        T, indices = _frames_and_sequences(ds, n_frames, indices)
+        phi0 = ds.read(indices, 0)
+        mae = np.stack([metrics.mae(phi0, ds.read(indices, t)) for t in range(T + 1)], axis=1)
+    return {"index": indices, "mae": mae}
+
+
+def cached_yardsticks(workspace, split: str, steps_per_frame: int = 1) -> dict[str, np.ndarray]:
+    """The yardsticks of the NN's MAE on every sequence of ``split`` of ``workspace`` (a
+    :class:`spinodal.pipeline.workspace.Workspace`), cached as ``yardsticks``: the no-change
+    forecast (:func:`no_change_errors`) and the solver at δt = τ / ``steps_per_frame``
+    (:func:`coarse_solver`), with the wall time of the coarse runs (chapter 04; not in the
+    paper).
+
+    Returns:
+        ``no_change`` and ``coarse`` [S, T+1] MAE, ``coarse_seconds`` (wall time of all coarse
+        runs on the workspace's device) and ``steps_per_frame``.
+    """
+
+    def compute() -> dict[str, np.ndarray]:
+        path = workspace.dataset(split)
+        began = time.perf_counter()
+        coarse = coarse_solver(path, steps_per_frame, device=workspace.device)
+        seconds = time.perf_counter() - began
+        return {
+            "no_change": no_change_errors(path)["mae"],
+            "coarse": coarse["mae"],
+            "coarse_seconds": seconds,
+            "steps_per_frame": steps_per_frame,
+        }
+
+    return workspace.cached("yardsticks", compute, split=split, steps_per_frame=steps_per_frame)
 
 
 def _log_distance(curve: np.ndarray, target: np.ndarray) -> float:

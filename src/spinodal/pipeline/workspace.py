@@ -192,7 +192,7 @@ class Workspace:
         ):
             card, folder = read_card(card_path.parent), card_path.parent
             recipe = card.get("recipe", {})
-            noise = [
+            extras = [
                 f"{name} {recipe[key]:g}"
                 for key, name in (
                     ("highpass_noise_std", "high-pass noise"),
@@ -200,11 +200,14 @@ class Workspace:
                 )
                 if recipe.get(key)
             ]
+            output = card["model_config"].get("output", "mu")
+            if output != "mu":
+                extras.append(f"{output} output")
             start = Path(recipe.get("init_from") or "random weights").name
             label = (
                 f"{folder.name}: {card.get('epochs_trained')} epochs from {start}, β = "
                 f"{card['model_config'].get('implicit_damping', 0.0):g}"
-                + "".join(f", {n}" for n in noise)
+                + "".join(f", {n}" for n in extras)
             )
             trained[label] = folder
         return {**models, **trained, f"this model (β = {beta:g})": final}

@@ -7,10 +7,20 @@ top hidden state through a small head to an output from which φ_{t+τ} is forme
 
 ``mu``      (the paper's, Eq. 10) a scalar field μ̃, φ_{t+τ} = φ_t + ∇²μ̃;
 ``flux``    a current J = (J_x, J_y), φ_{t+τ} = φ_t - ∇·J;
-``direct``  an increment Δ, φ_{t+τ} = φ_t + Δ (no constraint).
+``direct``  an increment Δ, φ_{t+τ} = φ_t + Δ (no constraint);
+``solver``  (not in the paper) a correction μ̃ to one step of the solver's own scheme (Eq. 8)
+            over the whole frame interval, δt = τ:
 
-``mu`` and ``flux`` conserve the mean of φ exactly by construction: the periodic 5-point
-Laplacian and the periodic difference divergence both sum to zero over the grid.
+                φ̂_{t+τ} = (φ̂_t − q² F[τ M w'(φ_t) + μ̃]) / (1 + τ L(q; η)),
+
+            with q² and L(q; η) = M (κ q⁴ + η² tr B(n) q²) the solver's spectral symbols for the
+            paper's constants and each sample's η. With μ̃ = 0 this is the solver at δt = τ
+            (chapter 04's coarse yardstick); the head's last convolution starts at zero, so a
+            fresh network *is* that coarse solver and training learns what the coarse step
+            misses (a hybrid in the manner of learned solver corrections, not a pure surrogate).
+
+``mu``, ``flux`` and ``solver`` conserve the mean of φ exactly by construction: the periodic
+5-point Laplacian, the periodic difference divergence and q² at q = 0 all sum (or are) zero.
 
 Semi-implicit output (``implicit_damping`` β > 0; not in the paper, whose Eq. 10 is β = 0). The
 explicit update φ* = φ_t + ∇²_h μ̃ is passed through the implicit filter of the solver's own
@@ -41,9 +51,11 @@ import math
 import torch
 from torch import nn
 
+from ..physics.solver import PhaseFieldModel
 from ..presets import ModelConfig
 
 __all__ = [
+    "FRAME_TIME",
     "ModelConfig",
     "ConvGRUCell",
     "CRNN",
@@ -52,6 +64,11 @@ __all__ = [
     "laplacian_symbol",
     "implicit_filter",
 ]
+
+
+FRAME_TIME = 1.0
+"""τ, the time between frames, in the solver's time units (100 steps of δt = 0.01): the step of
+the ``solver`` output."""
 
 
 def _circular_conv(in_ch: int, out_ch: int, kernel: int, bias: bool = True) -> nn.Conv2d:
@@ -123,6 +140,14 @@ def implicit_filter(field: torch.Tensor, beta: float) -> torch.Tensor:
     return torch.fft.irfft2(torch.fft.rfft2(field) / damping, s=(H, W))
 
 
+@torch.compiler.disable  # cached NumPy work: computed outside a compiled graph
+def _solver_symbols(
+    pf: PhaseFieldModel, H: int, W: int, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """|q|² and tr B(n) [H, W//2+1] of the solver's spectral grid (cached by the solver)."""
+    return pf.grid(H, W, device, dtype).q2, pf.trace_B_grid(H, W, device, dtype)
+
+
 class CRNN(nn.Module):
     """The conditioned CRNN. ``step`` serves teacher forcing and free rollout alike.
 
@@ -139,7 +164,7 @@ class CRNN(nn.Module):
         self.cells = nn.ModuleList(
             ConvGRUCell(2 if i == 0 else C, C, k) for i in range(config.n_cells)
         )
-        out_channels = {"mu": 1, "flux": 2, "direct": 1}[config.output]
+        out_channels = {"mu": 1, "flux": 2, "direct": 1, "solver": 1}[config.output]
         # A uniform μ̃ or J changes nothing (∇² and ∇· annihilate constants): no final bias
         # there, else Adam would drive that unobservable parameter with round-off noise.
         self.head = nn.Sequential(
@@ -149,6 +174,9 @@ class CRNN(nn.Module):
             nn.Tanh(),
             _circular_conv(C, out_channels, 3, bias=config.output == "direct"),
         )
+        if config.output == "solver":
+            nn.init.zeros_(self.head[-1].weight)  # start as the solver at δt = τ
+        self._physics = PhaseFieldModel()  # the paper's constants (the ``solver`` output)
 
     def initial_hidden(self, phi: torch.Tensor) -> list[torch.Tensor]:
         """Zero hidden states for fields ``phi`` [B, H, W]."""
@@ -173,11 +201,24 @@ class CRNN(nn.Module):
             nxt = base + periodic_laplacian(out[:, 0])
         elif self.config.output == "flux":
             nxt = base - periodic_divergence(out[:, 0], out[:, 1])
+        elif self.config.output == "solver":
+            nxt = self._solver_step(base, out[:, 0], eta)
         else:
             nxt = base + out[:, 0]
         if self.config.implicit_damping:
             nxt = implicit_filter(nxt, self.config.implicit_damping)
         return nxt.to(phi.dtype), new_hidden
+
+    def _solver_step(self, phi: torch.Tensor, mu: torch.Tensor, eta: torch.Tensor) -> torch.Tensor:
+        """One step of Eq. 8 with δt = :data:`FRAME_TIME` from φ [B, H, W], with the network's
+        μ̃ [B, H, W] added to the explicit chemical potential (the ``solver`` output)."""
+        pf, equation = self._physics, self._physics.equation
+        q2, trB = _solver_symbols(pf, *phi.shape[-2:], phi.device, phi.dtype)
+        eta2 = (eta.to(phi.dtype) ** 2)[:, None, None]
+        explicit = FRAME_TIME * pf.mobility * equation.bulk_potential(phi) + mu
+        numerator = torch.fft.rfft2(phi) - q2 * torch.fft.rfft2(explicit)
+        denominator = 1 + FRAME_TIME * equation.implicit_symbol(q2, trB, eta2)
+        return torch.fft.irfft2(numerator / denominator, s=phi.shape[-2:])
 
     def forward(
         self,

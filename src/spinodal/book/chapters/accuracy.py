@@ -42,6 +42,7 @@ __all__ = [
     "plot_error_scatter",
     "quartile_or_diverged",
     "region_errors",
+    "yardstick_sentence",
 ]
 
 
@@ -296,7 +297,49 @@ def accuracy_versus_paper_rows(
     ]
 
 
-def plot_accuracy_errors(times, mae, interface_error, diverged, train_frames: int, axes=None):
+_YARDSTICK_STYLES = ("--", "-.", (0, (1, 1)))
+
+
+def yardstick_sentence(mae, diverged, times, yardsticks, at) -> str:
+    """Markdown comparing the NN's median MAE at the times ``at`` (τ) with each yardstick's.
+
+    Args:
+        mae: [S, T] the NN's MAE per test sequence; ``diverged`` [S, T] its divergence mask.
+        times: [T] in τ.
+        yardsticks: label → [S, T] MAE of another forecast of the same sequences.
+        at: times (τ) to quote; those beyond the last frame are dropped.
+    """
+    times = np.asarray(times)
+    shown = [int(t) for t in at if t <= times[-1]] or [int(times[-1])]
+    index = [int(np.searchsorted(times, t)) for t in shown]
+    nn = [median_or_diverged(mae, k, diverged, times) for k in index]
+    parts = []
+    for label, values in yardsticks.items():
+        median = np.nanmedian(np.asarray(values, dtype=np.float64), axis=0)
+        quoted = ", ".join(
+            f"{median[k]:.3g} against the NN's {n} at {t}τ"
+            + (f" ({_ratio(n, median[k])})" if _ratio(n, median[k]) else "")
+            for t, k, n in zip(shown, index, nn, strict=True)
+        )
+        parts.append(f"**{label}**: median MAE {quoted}")
+    return "; ".join(parts) + "."
+
+
+def _ratio(nn_text: str, value: float) -> str:
+    """"the NN's error is k× this one" when the NN's median is a number, else ""."""
+    try:
+        nn = float(nn_text)
+    except ValueError:
+        return ""
+    if not value > 0:
+        return ""
+    ratio = nn / value
+    return f"the NN's error is {ratio:.2g}× this" if ratio >= 1 else f"{ratio:.2g}× this"
+
+
+def plot_accuracy_errors(
+    times, mae, interface_error, diverged, train_frames: int, axes=None, yardsticks=None
+):
     """Fig. 4b,c: median and inter-quartile range over the test rollouts of (b) the MAE and
     (c) the relative error of the interface length 2⟨w⟩ (in percent), against time (τ), on log
     scales; diverged rollouts are kept out (:func:`plot_median_iqr`). Black lines: the paper's
@@ -307,6 +350,8 @@ def plot_accuracy_errors(times, mae, interface_error, diverged, train_frames: in
         times: [T] in τ.
         mae, interface_error: [S, T] per test sequence (the interface error as a fraction).
         diverged: [S, T] (:func:`spinodal.book.reporting.diverged_mask`).
+        yardsticks: label → [S, T] MAE of forecasts the NN must beat (e.g. no change, the
+            solver at δt = τ), drawn in (b) as median lines (none by default).
     """
 
     if axes is None:
@@ -315,6 +360,9 @@ def plot_accuracy_errors(times, mae, interface_error, diverged, train_frames: in
     plot_median_iqr(
         times, mae, ax=axes[0], label="NN vs PF", color="tab:red", log=True, diverged=diverged
     )
+    for (label, values), style in zip((yardsticks or {}).items(), _YARDSTICK_STYLES, strict=False):
+        median = np.nanmedian(np.asarray(values, dtype=np.float64), axis=0)
+        axes[0].plot(times[1:], median[1:], color="0.35", lw=1.2, ls=style, label=label)
     axes[0].axhline(
         MAE_WITHIN_TRAINING.value, color="k", ls=":", lw=1, label=f"paper: {MAE_WITHIN_TRAINING}"
     )

@@ -13,6 +13,7 @@ from ...surrogate.model import count_parameters
 
 __all__ = [
     "arithmetic_note",
+    "coarse_solver_sentence",
     "plot_speedup",
     "speedup_sentence",
     "speedup_versus_paper_rows",
@@ -135,6 +136,23 @@ def speedup_sentence(single, net, device, solver_device) -> str:
             "step is cheap."
         )
     return text
+
+
+def coarse_solver_sentence(single) -> str:
+    """The cost of chapter 04's coarse-solver yardstick (one solver step of δt = τ per frame)
+    against a CRNN frame, from the same timings (Markdown; not in the paper).
+
+    Args:
+        single: :class:`spinodal.analysis.bench.ModelTiming` of one field (batch 1) per size.
+    """
+    if not single:
+        return ""
+    steps = ", ".join(f"{t.frame / t.solver_step:.2g} at {t.size}²" for t in single)
+    return (
+        "The solver run with one step of δt = τ per frame, the coarse yardstick of chapter 04, "
+        "costs one solver step per frame; a CRNN frame costs as much as this many solver steps "
+        f"on the devices timed above: {steps}."
+    )
 
 
 def speedup_versus_paper_rows(
