@@ -350,6 +350,21 @@ def test_coarse_solver_sentence_counts_solver_steps_per_crnn_frame():
     assert chapters.performance.coarse_solver_sentence([]) == ""
 
 
+def test_the_cure_figure_draws_the_coarse_solver_at_the_checked_times():
+    times = np.arange(1, 5)
+    check = {
+        "times": times,
+        "mae": np.full((2, 4), 0.1),
+        "persistence": np.full((2, 4), 0.2),
+        "diverged_at": np.array([-1, -1]),
+    }
+    coarse = np.tile(np.arange(5) * 0.01, (2, 1))  # frames 0..4
+    fig = chapters.ablations.plot_cure_errors({"net": check}, coarse=coarse)
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "phase field at δt = τ"]
+    np.testing.assert_allclose(line.get_ydata(), [0.01, 0.02, 0.03, 0.04])
+    plt.close(fig)
+
+
 def test_domain_report_quotes_the_errors_of_stable_rollouts():
     large, varying = _domain_results()
     report = chapters.domain.domain_report(large, varying, train_size=2, report_time=100)

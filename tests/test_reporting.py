@@ -115,6 +115,18 @@ def test_standing_compares_with_the_no_change_forecast_and_counts_divergence():
     assert "0.05" not in result.sentence
 
 
+def test_standing_quotes_the_coarse_solver_beside_the_network():
+    times = np.arange(11)
+    mae = np.tile(np.linspace(0, 0.1, 11), (4, 1))  # 0.05 at the window's end
+    contrasts = diverging_contrasts([None] * 4, T=11)
+    better = reporting.standing(mae, np.full(4, 0.2), contrasts, times, 5, coarse=mae / 4)
+    assert better.coarse == pytest.approx(0.0125)
+    assert "has 0.0125 there: an error 4 times smaller than the network's." in better.sentence
+    worse = reporting.standing(mae, np.full(4, 0.2), contrasts, times, 5, coarse=2 * mae)
+    assert "has 0.1 there: the network is the more accurate of the two." in worse.sentence
+    assert np.isnan(reporting.standing(mae, np.full(4, 0.2), contrasts, times, 5).coarse)
+
+
 def test_describe_build_is_one_clean_sentence():
     text = reporting.describe_build("small", "cpu")
     assert text.count("(") == text.count(")") and "):" not in text and ".)" not in text

@@ -58,6 +58,11 @@ def test_shipped_cures_come_before_the_model_labelled_by_their_recipe(tmp_path):
     for name, config, recipe in (
         ("a-noise", ModelConfig(hidden_channels=4), {"highpass_noise_std": 0.01}),
         ("e-solver", ModelConfig(hidden_channels=4, output="solver"), {}),
+        (
+            "f-mse",
+            ModelConfig(hidden_channels=4, output="solver"),
+            {"weights": {"phi": 1.0, "grad": 0.0, "free_energy": 0.0}},
+        ),
     ):
         card = {"preset": "tiny", "epochs_trained": 2, "recipe": recipe}
         save_checkpoint(models / "cures-tiny" / name, CRNN(config), card)
@@ -67,6 +72,8 @@ def test_shipped_cures_come_before_the_model_labelled_by_their_recipe(tmp_path):
     assert labels[1:] == [
         "a-noise: 2 epochs from random weights, β = 0, high-pass noise 0.01",
         "e-solver: 2 epochs from random weights, β = 0, solver output",
+        "f-mse: 2 epochs from random weights, β = 0, solver output, "
+        "loss weights (λ_φ, λ_∇, λ_f) = (1, 0, 0)",
         "this model (β = 0)",
     ]
     assert cures[labels[2]] == models / "cures-tiny" / "e-solver"

@@ -41,6 +41,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from ..analysis.evaluation import cached_yardsticks
 from ..io.datasets import open_dataset
 from ..io.provenance import environment
 from ..paper import PaperValue
@@ -291,10 +292,11 @@ class Standing(NamedTuple):
     first_divergence: float  # τ (inf: none)
     median_divergence: float  # τ at which half have diverged (inf: fewer than half do)
     sentence: str
+    coarse: float = np.nan  # median MAE of the solver at δt = τ there (NaN: not measured)
 
 
 def standing(
-    mae, persistence, contrasts, times, window: int, *, what: str = "rollouts"
+    mae, persistence, contrasts, times, window: int, *, what: str = "rollouts", coarse=None
 ) -> Standing:
     """The standing of a network, in numbers and one paragraph, for the top of a chapter.
 
@@ -304,6 +306,9 @@ def standing(
         contrasts: [S, T] max φ − min φ of the NN fields (the divergence criterion).
         window: τ of the end of the training window (capped at the last time).
         what: what the rollouts are, e.g. ``"test rollouts"``.
+        coarse: [S, T] MAE of the solver run at δt = τ from the same initial states
+            (:func:`spinodal.analysis.evaluation.coarse_solver`), a second yardstick; None: not
+            quoted.
     """
     times = np.asarray(times)
     mae = np.asarray(mae, dtype=np.float64)
@@ -338,6 +343,19 @@ def standing(
             f"{n} {what} is **{median:.3g}**, {100 * ratio:.0f} % of the no-change "
             f"forecast's {still:.3g} (φₜ = φ₀): {verdict}"
         )
+    solver = np.nan
+    if coarse is not None:
+        solver = float(np.nanmedian(np.asarray(coarse, dtype=np.float64)[:, k]))
+        if not np.isnan(median):
+            head += (
+                f". The phase-field solver itself, run with one step of δt = τ per frame, "
+                f"has {solver:.3g} there: "
+                + (
+                    f"an error {median / solver:.2g} times smaller than the network's"
+                    if solver < median
+                    else "the network is the more accurate of the two"
+                )
+            )
     tail = divergence_sentence(first, horizon, what=what)
     sentence = f"{head}. {tail[0].upper()}{tail[1:]}."
     return Standing(
@@ -350,6 +368,7 @@ def standing(
         float(first.min()) if n else np.inf,
         half,
         sentence,
+        solver,
     )
 
 
@@ -357,6 +376,7 @@ def workspace_standing(workspace, split: str = "test", *, what: str | None = Non
     """:func:`standing` of a :class:`~spinodal.pipeline.workspace.Workspace`'s CRNN on one of its
     splits, from its (cached) evaluation: the MAE at the end of the model's training window
     (its card's ``dataset.frames``) against the no-change forecast of the same sequences,
+    and of the solver run at δt = τ (:func:`spinodal.analysis.evaluation.cached_yardsticks`),
     and the divergence of every rollout over the split's length."""
 
     ev = workspace.evaluation(split)
@@ -365,8 +385,15 @@ def workspace_standing(workspace, split: str = "test", *, what: str | None = Non
     with open_dataset(workspace.dataset(split)) as ds:
         index = np.asarray(ev["index"], dtype=int)
         persistence = mean_absolute_error(ds.read(index, 0), ds.read(index, window))
+    coarse = cached_yardsticks(workspace, split)["coarse"][index, : len(times)]
     return standing(
-        ev["mae"], persistence, ev["nn/contrast"], times, window, what=what or f"{split} rollouts"
+        ev["mae"],
+        persistence,
+        ev["nn/contrast"],
+        times,
+        window,
+        what=what or f"{split} rollouts",
+        coarse=coarse,
     )
 
 

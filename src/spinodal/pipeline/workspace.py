@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from ..analysis.evaluation import evaluate_split, read_evaluation
 from ..devices import resolve_device
 from ..io.datasets import generate_split
 from ..io.files import atomic_output
-from ..presets import Preset, TrainConfig, _to_jsonable, get_preset, stable_hash
+from ..presets import LossWeights, Preset, TrainConfig, _to_jsonable, get_preset, stable_hash
 from ..surrogate.checkpoint import (
     CARD_FILE,
     MODEL_FILE,
@@ -203,6 +204,12 @@ class Workspace:
             output = card["model_config"].get("output", "mu")
             if output != "mu":
                 extras.append(f"{output} output")
+            weights = {**asdict(LossWeights()), **recipe.get("weights", {})}
+            if weights != asdict(LossWeights()):
+                extras.append(
+                    "loss weights (λ_φ, λ_∇, λ_f) = "
+                    f"({weights['phi']:g}, {weights['grad']:g}, {weights['free_energy']:g})"
+                )
             start = Path(recipe.get("init_from") or "random weights").name
             label = (
                 f"{folder.name}: {card.get('epochs_trained')} epochs from {start}, β = "

@@ -381,12 +381,14 @@ def plot_mass_drift(drift: dict, reference: float, *, title: str | None = None, 
     return fig
 
 
-def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None):
+def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=None):
     """The median MAE of each network's free rollouts (``checks``: label → the arrays of
     :meth:`spinodal.analysis.stability.RolloutCheck.as_arrays`, with ``times`` [T], ``mae`` and
     ``persistence`` [S, T] and ``diverged_at`` [S], -1: never), each curve ending at a dotted
     line where the first of its rollouts leaves the physical range, and the no-change forecast
-    φ_t = φ₀ of the last network's check (dashed), on a log scale."""
+    φ_t = φ₀ of the last network's check (dashed), on a log scale. ``coarse`` [S, T+1]: the
+    MAE of the solver at δt = τ on the same sequences from frame 0 (dash-dotted; None: not
+    drawn)."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.5, 3.8))
     fig = ax.figure
@@ -406,6 +408,10 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None):
         ls="--",
         label="no-change forecast φ_t = φ₀",
     )
+    if coarse is not None:
+        times = np.asarray(last["times"])
+        median = np.nanmedian(np.asarray(coarse, dtype=np.float64), axis=0)
+        ax.plot(times, median[times], color="0.3", ls="-.", label="phase field at δt = τ")
     ax.set(xlabel="t (τ)", ylabel="median MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
     if title is not None:
         ax.set_title(title)
