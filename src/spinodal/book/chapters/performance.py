@@ -10,6 +10,7 @@ from ... import paper
 from ...analysis.bench import arithmetic_ratio
 from ...paper import SPEEDUP_BY_SIZE, SPEEDUP_SAME_DEVICE, PaperValue
 from ...surrogate.model import count_parameters
+from ..reporting import format_number
 
 __all__ = [
     "arithmetic_note",
@@ -147,7 +148,7 @@ def coarse_solver_sentence(single) -> str:
     """
     if not single:
         return ""
-    steps = ", ".join(f"{t.frame / t.solver_step:.2g} at {t.size}²" for t in single)
+    steps = ", ".join(f"{format_number(t.frame / t.solver_step, 2)} at {t.size}²" for t in single)
     return (
         "The solver run with one step of δt = τ per frame, the coarse yardstick of chapter 04, "
         "costs one solver step per frame; a CRNN frame costs as much as this many solver steps "
