@@ -390,16 +390,17 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=
     MAE of the solver at δt = τ on the same sequences from frame 0 (dash-dotted; None: not
     drawn)."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 3.8))
+        fig, ax = plt.subplots(figsize=(12, 4.2))
     fig = ax.figure
-    for i, (label, check) in enumerate(checks.items()):
+    colours = _curve_colours(len(checks))
+    for (label, check), colour in zip(checks.items(), colours, strict=True):
         first = np.asarray(check["diverged_at"])
         median = ensemble_summary(check["mae"]).median
         blown = first >= 0
         stop = int(first[blown].min()) if blown.any() else len(median) + 1
-        ax.plot(check["times"][: stop - 1], median[: stop - 1], color=f"C{i}", label=label)
+        ax.plot(check["times"][: stop - 1], median[: stop - 1], color=colour, label=label)
         if blown.any():
-            ax.axvline(stop, color=f"C{i}", ls=":", lw=1)
+            ax.axvline(stop, color=colour, ls=":", lw=1)
     last = list(checks.values())[-1]
     ax.plot(
         last["times"],
@@ -415,9 +416,16 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=
     ax.set(xlabel="t (τ)", ylabel="median MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes
     fig.tight_layout()
     return fig
+
+
+def _curve_colours(n: int) -> list:
+    """``n`` distinct colours for network curves, none of them grey (grey is for yardsticks)."""
+    palette = [f"C{i}" for i in range(10) if i != 7]
+    palette += [plt.cm.tab20(i) for i in range(1, 20, 2) if i != 15]
+    return [palette[i % len(palette)] for i in range(n)]
 
 
 def plot_ablation_errors(evaluations: dict, training_frames: int, axes=None):
