@@ -390,7 +390,7 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=
     MAE of the solver at δt = τ on the same sequences from frame 0 (dash-dotted; None: not
     drawn)."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(12, 4.2))
+        fig, ax = plt.subplots(figsize=(9, 4.5))
     fig = ax.figure
     colours = _curve_colours(len(checks))
     for (label, check), colour in zip(checks.items(), colours, strict=True):
@@ -416,8 +416,8 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=
     ax.set(xlabel="t (τ)", ylabel="median MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
     if title is not None:
         ax.set_title(title)
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes
-    fig.tight_layout()
+    # below the axes: the page's figures are saved with a tight bounding box, which keeps it
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0.0, -0.14))
     return fig
 
 
