@@ -207,6 +207,10 @@ def test_stability_and_train_bench_commands_report(tmp_path, capsys):
     assert "fresh Perlin states (2 × 16²)" in report and "left the physical range: " in report
     assert "median MAE at   2τ" not in report  # 2τ is not one of the quoted times
     assert "grid-scale gain per τ" in report
+    longer = [*args[:4], "10", "--fresh", "16", "--fresh-count", "2", "--truth-frames", "10"]
+    assert main(longer) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "median MAE at  10τ" in ln)
+    assert "no-change forecast" in line and "solver at δt = τ" in line
     bench = ["bench", "train", "--sizes", "16", "--threads", "1", "--frames", "2", "--batch", "1"]
     assert main([*bench, "--variants", "channels_last"]) == 0
     table = capsys.readouterr().out

@@ -281,3 +281,15 @@ def test_output_kinds_shapes_and_first_frame():
     frames = list(m.frames(phi, 0.003, 2, steps_per_frame=10))
     assert len(frames) == 2 and all(f.shape == (1, 16, 20) for f in frames)
     assert all(isinstance(f, torch.Tensor) for f in frames)
+
+
+def test_coarse_constants_span_the_frame_interval_with_fewer_steps():
+    pf = PhaseFieldModel()
+    assert pf.coarse(1).dt == pytest.approx(1.0) and pf.coarse(4).dt == pytest.approx(0.25)
+    assert pf.coarse(2, frame_steps=10).dt == pytest.approx(0.05)
+    assert pf.coarse(1).kappa == pf.kappa and pf.coarse(1).C11 == pf.C11
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="steps_per_frame"):
+            pf.coarse(bad)
+    with pytest.raises(ValueError, match="frame_steps"):
+        pf.coarse(1, frame_steps=0)

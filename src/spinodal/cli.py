@@ -764,6 +764,7 @@ def _run_stability(args) -> None:
         trajectory_gain,
     )
     from .io.datasets import open_dataset
+    from .physics.metrics import mae as mean_absolute_error
     from .physics.solver import PhaseFieldModel
     from .surrogate.checkpoint import load_model
 
@@ -776,13 +777,18 @@ def _run_stability(args) -> None:
         with open_dataset(args.data) as ds:
             rows = np.arange(len(ds) if not args.sequences else min(args.sequences, len(ds)))
             truth = ds.read(rows, slice(0, min(ds.n_frames, args.frames) + 1))
-            batches.append((f"{args.data} ({len(rows)} × {ds.size}²)", truth, ds.eta[rows]))
+            coarse = ds.pf.coarse(1, int(ds.attrs.get("steps_per_frame", 100)))
+            label = f"{args.data} ({len(rows)} × {ds.size}²)"
+            batches.append((label, truth, ds.eta[rows], coarse))
     for size in args.fresh or ():
         phi0, _, eta = fresh_initial_states(args.fresh_count, size, args.seed)
         truth = PhaseFieldModel().evolve(phi0, eta, args.truth_frames)
-        batches.append((f"fresh Perlin states ({args.fresh_count} × {size}²)", truth, eta))
-    for label, truth, eta in batches:
+        label = f"fresh Perlin states ({args.fresh_count} × {size}²)"
+        batches.append((label, truth, eta, PhaseFieldModel().coarse(1)))
+    for label, truth, eta, coarse_pf in batches:
         check = check_rollouts(net, truth[:, 0], eta, args.frames, truth=truth)
+        # the solver itself at δt = τ from the same states: the second yardstick
+        coarse = coarse_pf.evolve(truth[:, 0], eta, truth.shape[1] - 1, steps_per_frame=1)
         first = check.diverged_at[check.diverged_at >= 0]
         print(f"\n{label}")
         print(
@@ -793,9 +799,11 @@ def _run_stability(args) -> None:
         )
         for t, values in check.mae.items():
             still = np.median(check.persistence[t])
+            solver = np.median(mean_absolute_error(coarse[:, t], truth[:, t]))
             print(
                 f"  median MAE at {t:>3}τ: {np.median(values):.4f} "
-                f"(no-change forecast {still:.4f}, ratio {np.median(values) / still:.2f})"
+                f"(no-change forecast {still:.4f}, ratio {np.median(values) / still:.2f}; "
+                f"solver at δt = τ {solver:.4f}, ratio {np.median(values) / solver:.2f})"
             )
     gain = mode_gain(net, [0.3, 0.5, 0.7], [0.006] * 3, size=64)
     grid = gain.grid_scale()
@@ -804,7 +812,7 @@ def _run_stability(args) -> None:
         f"⟨φ⟩ = 0.3, 0.5, 0.7 at η = 0.6 %: median {np.median(grid):.2f}, max {grid.max():.2f}"
     )
     if batches and batches[0][1].shape[1] > 6:  # warm-up frames, then 5τ followed
-        label, truth, eta = batches[0]
+        label, truth, eta, _ = batches[0]
         start = min(20, truth.shape[1] - 6)
         pair = trajectory_gain(net, truth[:, : start + 1], eta, start, n_frames=5)
         print(

@@ -44,7 +44,6 @@ The frame-by-frame comparisons of :func:`evaluate_split`, :func:`perturbed_ensem
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -428,13 +427,7 @@ def perturbed_ensemble(
         pf = ds.pf
         steps = int(ds.attrs.get("steps_per_frame", 100))
         if steps_per_frame is not None:
-            if isinstance(steps_per_frame, bool) or not (
-                isinstance(steps_per_frame, int | np.integer) and steps_per_frame >= 1
-            ):
-                raise ValueError(
-                    f"steps_per_frame must be an integer >= 1, got {steps_per_frame!r}"
-                )
-            pf = dataclasses.replace(pf, dt=pf.dt * steps / int(steps_per_frame))
+            pf = pf.coarse(steps_per_frame, steps)
             steps = int(steps_per_frame)
         out = {name: np.empty((len(indices), T + 1)) for name in ("mae", *_ENSEMBLE_MEASURES)}
         bar = tqdm(

@@ -100,6 +100,19 @@ class PhaseFieldModel:
     def from_dict(cls, values: dict) -> PhaseFieldModel:
         return cls(**{f.name: float(values[f.name]) for f in dataclasses.fields(cls)})
 
+    def coarse(self, steps_per_frame: int, frame_steps: int = 100) -> PhaseFieldModel:
+        """These constants with δt raised so that ``steps_per_frame`` steps span the frame
+        interval τ = ``frame_steps`` × δt (the coarse-solver yardstick of the surrogate: with
+        ``steps_per_frame = 1``, one step of δt = τ per frame).
+
+        Raises:
+            ValueError: ``steps_per_frame`` or ``frame_steps`` is not an integer >= 1.
+        """
+        for name, value in (("steps_per_frame", steps_per_frame), ("frame_steps", frame_steps)):
+            if isinstance(value, bool) or not (isinstance(value, int | np.integer) and value >= 1):
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        return dataclasses.replace(self, dt=self.dt * int(frame_steps) / int(steps_per_frame))
+
     @property
     def zener_ratio(self) -> float:
         """Z = 2 C44 / (C11 - C12); 1 is elastically isotropic."""
