@@ -42,7 +42,6 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from ..analysis.evaluation import cached_yardsticks
-from ..io.datasets import open_dataset
 from ..io.provenance import environment
 from ..paper import PaperValue
 from ..physics.metrics import (
@@ -52,7 +51,6 @@ from ..physics.metrics import (
     exceeds_physical_range,
     has_diverged,
 )
-from ..physics.metrics import mae as mean_absolute_error
 from ..presets import get_preset
 from ..surrogate.checkpoint import read_card
 
@@ -345,7 +343,7 @@ def standing(
         )
     solver = np.nan
     if coarse is not None:
-        solver = float(np.nanmedian(np.asarray(coarse, dtype=np.float64)[:, k]))
+        solver = float(ensemble_summary(coarse).median[k])
         if not np.isnan(median):
             head += (
                 f". The phase-field solver itself, run with one step of δt = τ per frame, "
@@ -382,18 +380,16 @@ def workspace_standing(workspace, split: str = "test", *, what: str | None = Non
     ev = workspace.evaluation(split)
     times = np.asarray(ev["frame"])
     window = int(min(read_card(workspace.model_path())["dataset"]["frames"], times[-1]))
-    with open_dataset(workspace.dataset(split)) as ds:
-        index = np.asarray(ev["index"], dtype=int)
-        persistence = mean_absolute_error(ds.read(index, 0), ds.read(index, window))
-    coarse = cached_yardsticks(workspace, split)["coarse"][index, : len(times)]
+    rows, frames = np.asarray(ev["index"], dtype=int), slice(0, len(times))
+    sticks = cached_yardsticks(workspace, split)
     return standing(
         ev["mae"],
-        persistence,
+        sticks["no_change"][rows, frames],
         ev["nn/contrast"],
         times,
         window,
         what=what or f"{split} rollouts",
-        coarse=coarse,
+        coarse=sticks["coarse"][rows, frames],
     )
 
 

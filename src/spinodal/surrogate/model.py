@@ -55,7 +55,6 @@ from ..physics.solver import PhaseFieldModel
 from ..presets import ModelConfig
 
 __all__ = [
-    "FRAME_TIME",
     "ModelConfig",
     "ConvGRUCell",
     "CRNN",
@@ -64,11 +63,6 @@ __all__ = [
     "laplacian_symbol",
     "implicit_filter",
 ]
-
-
-FRAME_TIME = 1.0
-"""τ, the time between frames, in the solver's time units (100 steps of δt = 0.01): the step of
-the ``solver`` output."""
 
 
 def _circular_conv(in_ch: int, out_ch: int, kernel: int, bias: bool = True) -> nn.Conv2d:
@@ -176,7 +170,8 @@ class CRNN(nn.Module):
         )
         if config.output == "solver":
             nn.init.zeros_(self.head[-1].weight)  # start as the solver at δt = τ
-        self._physics = PhaseFieldModel()  # the paper's constants (the ``solver`` output)
+        # the ``solver`` output: the paper's constants, one step of δt = τ per frame
+        self._physics = PhaseFieldModel().coarse(1)
 
     def initial_hidden(self, phi: torch.Tensor) -> list[torch.Tensor]:
         """Zero hidden states for fields ``phi`` [B, H, W]."""
@@ -210,14 +205,14 @@ class CRNN(nn.Module):
         return nxt.to(phi.dtype), new_hidden
 
     def _solver_step(self, phi: torch.Tensor, mu: torch.Tensor, eta: torch.Tensor) -> torch.Tensor:
-        """One step of Eq. 8 with δt = :data:`FRAME_TIME` from φ [B, H, W], with the network's
+        """One step of Eq. 8 with δt = τ from φ [B, H, W], with the network's
         μ̃ [B, H, W] added to the explicit chemical potential (the ``solver`` output)."""
         pf, equation = self._physics, self._physics.equation
         q2, trB = _solver_symbols(pf, *phi.shape[-2:], phi.device, phi.dtype)
         eta2 = (eta.to(phi.dtype) ** 2)[:, None, None]
-        explicit = FRAME_TIME * pf.mobility * equation.bulk_potential(phi) + mu
+        explicit = pf.dt * pf.mobility * equation.bulk_potential(phi) + mu
         numerator = torch.fft.rfft2(phi) - q2 * torch.fft.rfft2(explicit)
-        denominator = 1 + FRAME_TIME * equation.implicit_symbol(q2, trB, eta2)
+        denominator = 1 + pf.dt * equation.implicit_symbol(q2, trB, eta2)
         return torch.fft.irfft2(numerator / denominator, s=phi.shape[-2:])
 
     def forward(

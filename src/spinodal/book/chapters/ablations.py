@@ -411,7 +411,7 @@ def plot_cure_errors(checks: dict, *, title: str | None = None, ax=None, coarse=
     )
     if coarse is not None:
         times = np.asarray(last["times"])
-        median = np.nanmedian(np.asarray(coarse, dtype=np.float64), axis=0)
+        median = ensemble_summary(coarse).median
         ax.plot(times, median[times], color="0.3", ls="-.", label="phase field at δt = τ")
     ax.set(xlabel="t (τ)", ylabel="median MAE ⟨|φ_NN − φ_PF|⟩", yscale="log")
     if title is not None:

@@ -18,6 +18,7 @@ from ...paper import (
 )
 from ...physics.metrics import (
     PHYSICAL_RANGE,
+    ensemble_summary,
 )
 from ...physics.solver import PhaseFieldModel
 from ..plotting import plot_median_iqr, plot_spinodal_line
@@ -312,29 +313,25 @@ def yardstick_sentence(mae, diverged, times, yardsticks, at) -> str:
     times = np.asarray(times)
     shown = [int(t) for t in at if t <= times[-1]] or [int(times[-1])]
     index = [int(np.searchsorted(times, t)) for t in shown]
-    nn = [median_or_diverged(mae, k, diverged, times) for k in index]
+    nn_median = summary_before_divergence(mae, diverged).median  # NaN once half diverged
+    nn_text = [median_or_diverged(mae, k, diverged, times) for k in index]
     parts = []
     for label, values in yardsticks.items():
-        median = np.nanmedian(np.asarray(values, dtype=np.float64), axis=0)
+        median = ensemble_summary(values).median
         quoted = ", ".join(
-            f"{median[k]:.3g} against the NN's {n} at {t}τ"
-            + (f" ({_ratio(n, median[k])})" if _ratio(n, median[k]) else "")
-            for t, k, n in zip(shown, index, nn, strict=True)
+            f"{median[k]:.3g} against the NN's {text} at {t}τ"
+            + _ratio(nn_median[k] / median[k] if median[k] > 0 else np.nan)
+            for t, k, text in zip(shown, index, nn_text, strict=True)
         )
         parts.append(f"**{label}**: median MAE {quoted}")
     return "; ".join(parts) + "."
 
 
-def _ratio(nn_text: str, value: float) -> str:
-    """"the NN's error is k× this one" when the NN's median is a number, else ""."""
-    try:
-        nn = float(nn_text)
-    except ValueError:
+def _ratio(ratio: float) -> str:
+    """" (the NN's error is k× this)" or " (k× this)" for a finite ratio, else ""."""
+    if not np.isfinite(ratio):
         return ""
-    if not value > 0:
-        return ""
-    ratio = nn / value
-    return f"the NN's error is {ratio:.2g}× this" if ratio >= 1 else f"{ratio:.2g}× this"
+    return f" (the NN's error is {ratio:.2g}× this)" if ratio >= 1 else f" ({ratio:.2g}× this)"
 
 
 def plot_accuracy_errors(
@@ -361,7 +358,7 @@ def plot_accuracy_errors(
         times, mae, ax=axes[0], label="NN vs PF", color="tab:red", log=True, diverged=diverged
     )
     for (label, values), style in zip((yardsticks or {}).items(), _YARDSTICK_STYLES, strict=False):
-        median = np.nanmedian(np.asarray(values, dtype=np.float64), axis=0)
+        median = ensemble_summary(values).median
         axes[0].plot(times[1:], median[1:], color="0.35", lw=1.2, ls=style, label=label)
     axes[0].axhline(
         MAE_WITHIN_TRAINING.value, color="k", ls=":", lw=1, label=f"paper: {MAE_WITHIN_TRAINING}"
