@@ -81,6 +81,8 @@ def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
             "curriculum_epochs": recipe.get("curriculum_epochs", 0),
             "learning_rate": 1e-3,
             "weights": {"grad": 60.0, "free_energy": 150.0},
+            "model": {"implicit_damping": recipe.get("implicit_damping", 0.0)},
+            "ema_decay": recipe.get("ema_decay", 0.0),
             **({"init_from": str(init_from)} if init_from else {}),
         },
         "dataset": {"frames": recipe.get("frames", 10), "validation_sequences": 2},
@@ -99,7 +101,8 @@ def _stage(folder, name, history, best_epoch, init_from=None, **recipe):
 @pytest.fixture
 def two_stages(tmp_path):
     """A model fine-tuned in two stages: a 3-epoch curriculum ramp whose loss spikes 6-fold,
-    then 2 epochs of free rollouts (the model, best at its epoch 1)."""
+    then 2 epochs of free rollouts with the output filter and a weight average (the model, best
+    at its epoch 1)."""
     first = _stage(
         tmp_path / "s1",
         "s1",
@@ -108,7 +111,16 @@ def two_stages(tmp_path):
         curriculum_epochs=2,
     )
     history = [_record(1, 1, 0.5, seconds=30.0), _record(2, 1, 0.7, seconds=90.0)]
-    return _stage(tmp_path / "s2", "s2", history, best_epoch=1, init_from=first, frames=20)
+    return _stage(
+        tmp_path / "s2",
+        "s2",
+        history,
+        best_epoch=1,
+        init_from=first,
+        frames=20,
+        implicit_damping=5.0,
+        ema_decay=0.99,
+    )
 
 
 @pytest.fixture

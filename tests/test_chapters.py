@@ -613,8 +613,9 @@ def test_model_card_table_marks_what_differs_and_lists_the_stages(two_stages):
     assert "| train sequences | 8 | 1600 |" in lines
     trained = "Trained 2 epochs (best: 1) in 2.0 min on a test CPU"
     assert any(line.startswith(trained) for line in lines)
-    assert "| s1 | 3 (3) | 10 | 2 | 0.001 | 3.0 | a test CPU |" in lines
-    assert "| s2 | 2 (1) | 20 | 0 | 0.001 | 2.0 | a test CPU |" in lines
+    assert "| s1 | 3 (3) | 10 | 2 | 0.001 | none | raw | 3.0 | a test CPU |" in lines
+    s2 = "| s2 | 2 (1) | 20 | 0 | 0.001 | 5 | moving average (0.99 per step) | 2.0 | a test CPU |"
+    assert s2 in lines
     rows = dict(
         (quantity, build)
         for quantity, _, build in chapters.training.training_versus_paper_rows(

@@ -256,9 +256,7 @@ def test_cached_yardsticks_run_both_forecasts_under_their_key(dataset):
     ws = RecordingWorkspace({"test": dataset})
     sticks = evaluation.cached_yardsticks(ws, "test", steps_per_frame=2)
     assert ws.keys == [("yardsticks", {"split": "test", "steps_per_frame": 2})]
-    np.testing.assert_array_equal(
-        sticks["coarse"], evaluation.coarse_solver(dataset, 2)["mae"]
-    )
+    np.testing.assert_array_equal(sticks["coarse"], evaluation.coarse_solver(dataset, 2)["mae"])
     np.testing.assert_array_equal(sticks["no_change"], evaluation.no_change_errors(dataset)["mae"])
     assert sticks["coarse_seconds"] > 0 and sticks["steps_per_frame"] == 2
 

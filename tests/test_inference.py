@@ -218,3 +218,34 @@ def test_a_rollout_that_leaves_the_physical_range_is_named_with_its_time(caplog)
         rollout(net, phi0, 0.006, 4)
     assert "field(s) [0] left the physical range" in caplog.text and "at 3τ" in caplog.text
     assert "[1]" not in caplog.text
+
+
+def test_a_bfloat16_rollout_stays_float32_and_near_the_float32_one(
+    tmp_path, checkpoint, model, fields
+):
+    exact = rollout(model, fields, 0.006, 4)
+    reduced = rollout(model, fields, 0.006, 4, precision="bfloat16")
+    assert reduced.dtype == np.float32
+    difference = np.abs(reduced - exact)[:, 1:].max()
+    assert 0 < difference < 0.05  # bfloat16 keeps 8 bits of mantissa: differs, but slightly
+    np.testing.assert_allclose(reduced.mean((-2, -1)), exact.mean((-2, -1)), atol=1e-5)
+    with pytest.raises(ValueError, match="precision"):
+        rollout(model, fields, 0.006, 1, precision="float16")
+    init = tmp_path / "phi0.npy"
+    np.save(init, fields)
+    out = tmp_path / "pred.h5"
+    assert (
+        _predict(
+            checkpoint, init, out, "--eta", "0.006", "--frames", "4", "--precision", "bfloat16"
+        )
+        == 0
+    )
+    with h5py.File(out) as f:
+        assert f.attrs["precision"] == "bfloat16"
+        np.testing.assert_array_equal(f["phi"][...], reduced)
+
+
+def test_bench_model_reports_its_precision(capsys):
+    options = ["--sizes", "16", "--batch", "1", "--device", "cpu", "--precision", "bfloat16"]
+    assert main(["bench", "model", *options]) == 0
+    assert "CRNN in bfloat16" in capsys.readouterr().out

@@ -15,7 +15,13 @@ from spinodal.physics.initial import initial_state
 from spinodal.presets import ModelConfig, TrainConfig
 from spinodal.surrogate.checkpoint import load_model
 from spinodal.surrogate.model import CRNN
-from spinodal.surrogate.training import augment, curriculum_inputs, inject_noise, train
+from spinodal.surrogate.training import (
+    augment,
+    curriculum_inputs,
+    inject_noise,
+    train,
+    warmup_factor,
+)
 
 
 def test_curriculum_ramps_from_all_true_frames_to_one():
@@ -301,3 +307,31 @@ def test_pushforward_trains_and_refuses_to_leave_no_frame(small_data, tmp_path):
     assert len(history) == 3 and np.isfinite(history[-1]["train"]["loss"])
     with pytest.raises(ValueError, match="leaves no frame with gradient"):
         train(_config(pushforward_frames=99), small_data, tmp_path / "b", progress=False)
+
+
+def test_warmup_rises_linearly_to_the_learning_rate():
+    assert [warmup_factor(s, 4) for s in range(6)] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    assert warmup_factor(0, 0) == 1.0
+    with pytest.raises(ValueError, match="warmup_steps"):
+        TrainConfig(warmup_steps=-1)
+    with pytest.raises(ValueError, match="ema_decay"):
+        TrainConfig(ema_decay=1.0)
+
+
+def test_the_weight_average_is_validated_kept_and_resumed(small_data, tmp_path):
+    recipe = dict(ema_decay=0.5, warmup_steps=3)
+    full = train(_config(**recipe), small_data, tmp_path / "full", progress=False)
+    train(_config(epochs=2, **recipe), small_data, tmp_path / "part", progress=False)
+    resumed = train(_config(**recipe), small_data, tmp_path / "part", resume=True, progress=False)
+    assert [h["validation"]["loss"] for h in resumed] == [h["validation"]["loss"] for h in full]
+    # one epoch, so it is the kept one: the checkpoint holds the average, not the raw weights
+    train(_config(epochs=1, **recipe), small_data, tmp_path / "one", progress=False)
+    state = torch.load(tmp_path / "one" / "last.pt", weights_only=True)
+    raw, average = state["model"], state["average"]
+    kept = load_model(tmp_path / "one").state_dict()
+    assert all(torch.equal(kept[k], average[f"module.{k}"]) for k in kept)
+    assert not all(torch.equal(kept[k], raw[k]) for k in kept)
+    # the average's validation differs from the raw weights' (same run without averaging)
+    plain = train(_config(warmup_steps=3), small_data, tmp_path / "plain", progress=False)
+    assert [h["train"]["loss"] for h in plain] == [h["train"]["loss"] for h in full]
+    assert [h["validation"]["loss"] for h in plain] != [h["validation"]["loss"] for h in full]

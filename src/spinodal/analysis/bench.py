@@ -29,7 +29,7 @@ from ..devices import resolve_device
 from ..paper import SPEEDUP, SPEEDUP_BY_SIZE, SPEEDUP_HARDWARE, SPEEDUP_SAME_DEVICE
 from ..physics.solver import PhaseFieldModel, Stepper
 from ..presets import ModelConfig, get_preset
-from ..surrogate.inference import net_on
+from ..surrogate.inference import autocast, net_on
 from ..surrogate.losses import sequence_loss
 from ..surrogate.model import CRNN
 
@@ -221,8 +221,10 @@ def bench_model(
     repeats: int = 5,
     seconds_per_sample: float = 0.2,
     steps_per_frame: int = 100,
+    precision: str = "float32",
 ) -> list[ModelTiming]:
-    """Time a CRNN frame against a solver τ of the same fields, interleaved, in float32.
+    """Time a CRNN frame against a solver τ of the same fields, interleaved; the solver in
+    float32, the CRNN in ``precision`` (:data:`spinodal.surrogate.inference.PRECISIONS`).
 
     Each size is timed with one field; the smallest also with ``batch`` fields (0 or 1: not).
     The solver is timed over runs of k steps, k chosen so a run lasts about as long as a CRNN
@@ -240,6 +242,7 @@ def bench_model(
     """
 
     device = resolve_device(device)
+    autocast(device, precision)  # an unknown precision fails here
     solver_device = torch.device(solver_device) if solver_device is not None else device
     sync = device if device.type == "cuda" else solver_device
     net = net_on(net if net is not None else CRNN(), device)
@@ -257,7 +260,8 @@ def bench_model(
             stepper = Stepper(PhaseFieldModel(), phi0.to(solver_device), eta.to(solver_device))
 
             def frame(phi=phi, hidden=hidden, eta=eta_nn):
-                net.step(phi, hidden, eta)
+                with autocast(device, precision):
+                    net.step(phi, hidden, eta)
 
             frame_s, step_s = (_time_once(fn, sync) for fn in (frame, stepper.step))
             k = int(min(max(round(frame_s / max(step_s, 1e-9)), 1), steps_per_frame))
@@ -282,16 +286,20 @@ def _time_once(fn: Callable[[], None], device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def format_model_report(timings: list[ModelTiming], net_description: str, solver: str) -> str:
+def format_model_report(
+    timings: list[ModelTiming], net_description: str, solver: str, precision: str = "float32"
+) -> str:
     """The table of CRNN frame vs solver τ and the paper's numbers for comparison.
 
     Args:
         timings: from :func:`bench_model`.
         net_description: a description of the CRNN and its device; ``solver``: the solver's device.
+        precision: the CRNN's arithmetic in ``timings`` (the solver's is float32).
     """
     tau_steps = timings[0].steps_per_frame if timings else 100
     lines = [
-        f"CRNN frame vs phase-field τ ({tau_steps} solver steps), same fields, float32",
+        f"CRNN frame vs phase-field τ ({tau_steps} solver steps), same fields; CRNN in "
+        f"{precision}, solver in float32",
         f"CRNN:   {net_description}",
         f"solver: {solver}",
         f"{'size':>6} {'batch':>6} {'CRNN ms/frame':>14} {'CRNN frames/s':>14} "

@@ -182,7 +182,9 @@ def training_stages(path: str | Path) -> list[dict]:
         per stage: ``path``, ``name`` (the preset's stage name, else the folder's), ``epochs``
         (trained, all of them), ``best_epoch``, ``minutes`` (wall time of
         all its epochs, from ``history.json``), ``frames`` (per training sequence),
-        ``curriculum_epochs``, ``learning_rate`` and ``hardware``.
+        ``curriculum_epochs``, ``learning_rate``, ``implicit_damping`` (β of the output
+        filter, 0: none), ``ema_decay`` (of the kept weight average, 0: raw weights kept) and
+        ``hardware``.
     """
     stages: list[dict] = []
     seen: set[Path] = set()
@@ -211,6 +213,8 @@ def training_stages(path: str | Path) -> list[dict]:
                 "frames": card.get("dataset", {}).get("frames"),
                 "curriculum_epochs": recipe.get("curriculum_epochs"),
                 "learning_rate": recipe.get("learning_rate"),
+                "implicit_damping": recipe.get("model", {}).get("implicit_damping", 0.0),
+                "ema_decay": recipe.get("ema_decay", 0.0),
                 "hardware": card.get("environment", {}).get("hardware"),
             }
         )

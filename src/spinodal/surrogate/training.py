@@ -5,7 +5,11 @@ and φ → 1 - φ augmentation; mass-conserving Gaussian noise (std 1e-3) added 
 curriculum learning — at the first epoch the network sees T true frames and predicts only the
 last, then the number of true input frames falls linearly to 1 over ``curriculum_epochs``, after
 which it sees only φ_0 and predicts all T frames; the loss counts predicted frames only. The
-model with the best validation loss (full rollouts from φ_0) is kept.
+model with the best validation loss (full rollouts from φ_0) is kept. Optional additions, each a
+field of :class:`~spinodal.presets.TrainConfig`: an exponential moving average of the weights
+(``ema_decay``; then the average is validated and kept), a linear learning-rate warm-up
+(``warmup_steps``), noise fed back into free rollouts, the pushforward trick and long
+stability rollouts for model selection.
 
 Determinism: every random choice of a batch (which sequences, which symmetry, which noise) is
 drawn from a generator seeded by (seed, epoch, batch), for the whole global batch, on the CPU.
@@ -33,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from ..devices import default_device, resolve_device
@@ -54,6 +59,7 @@ __all__ = [
     "inject_noise",
     "high_pass_noise",
     "HIGHPASS_WAVELENGTH",
+    "warmup_factor",
     "train",
     "train_preset",
     "stage_folders",
@@ -372,6 +378,12 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
         net = CRNN(config.model).to(device)
     if config.init_from is not None and not (resume and state_path.exists()):
         _load_initial_weights(net, config)
+    average = (  # an eager copy, made before the step is compiled
+        AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
+        if config.ema_decay
+        else None
+    )
+    kept = net if average is None else average.module  # validated and checkpointed
     if compile:
         net.step = torch.compile(net.step)
     wrapped = torch.nn.parallel.DistributedDataParallel(net) if world.active else net
@@ -392,6 +404,8 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             )
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if average is not None:
+            average.load_state_dict(state["average"])
         history = json.loads(state["history"])
         start_epoch = len(history)
         best = min((_selection_key(h) for h in history), default=_NONE_YET)
@@ -415,6 +429,10 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             leave=False,
         )
         for b in bar:
+            for group in optimizer.param_groups:
+                group["lr"] = config.learning_rate * warmup_factor(
+                    epoch * n_batches + b, config.warmup_steps
+                )
             g = _generator(config.seed, epoch, b)
             chosen = order[b * config.batch_size : (b + 1) * config.batch_size]
             # random choices for the whole global batch, then this process's share
@@ -459,13 +477,15 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
             if config.grad_clip is not None:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
             optimizer.step()
+            if average is not None:
+                average.update_parameters(net)
             sums += torch.tensor(
                 [loss.item(), *(terms[k].item() for k in _TERMS)], dtype=torch.float64
             )
             bar.set_postfix(loss=f"{loss.item():.3e}", n_input=n_input)
         bar.close()
         train_stats = world.sum(sums) / (n_batches * world.world)
-        validation = _validate(net, val_set, config, pf, device, world)
+        validation = _validate(kept, val_set, config, pf, device, world)
         wall += time.perf_counter() - began
         record = {
             "epoch": epoch + 1,
@@ -478,8 +498,8 @@ def _fit(config: TrainConfig, data: _Data, run: _Run) -> list[dict]:
         if world.main:
             if _selection_key(record) < best:
                 best = _selection_key(record)
-                save_checkpoint(out, net, _card(config, data_info, history, wall, device))
-            _save_state(state_path, net, optimizer, config, history, wall)
+                save_checkpoint(out, kept, _card(config, data_info, history, wall, device))
+            _save_state(state_path, net, optimizer, config, history, wall, average)
             text = json.dumps(history, indent=1)
             atomic_write(out / "history.json", lambda tmp, text=text: tmp.write_text(text))
             log.info(
@@ -566,6 +586,12 @@ def _load_initial_weights(net: CRNN, config: TrainConfig) -> None:
     net.load_state_dict(start.state_dict())
 
 
+def warmup_factor(step: int, warmup_steps: int) -> float:
+    """Factor on the learning rate at optimizer step ``step`` (from 0) of a run: rises
+    linearly from ``1 / warmup_steps`` to 1 over the first ``warmup_steps`` steps, then 1."""
+    return 1.0 if step >= warmup_steps else (step + 1) / warmup_steps
+
+
 def _generator(seed: int, epoch: int, batch: int) -> torch.Generator:
     key = np.random.SeedSequence([seed, epoch, batch + 1]).generate_state(1, np.uint64)[0]
     return torch.Generator().manual_seed(int(key >> np.uint64(1)))
@@ -633,7 +659,7 @@ def _stability(net, val_set, config, device, world, batch: int) -> dict:
 def _card(
     config: TrainConfig, data_info: dict, history: list[dict], wall: float, device: torch.device
 ) -> dict:
-    best = min(history, key=lambda h: h["validation"]["loss"])
+    best = min(history, key=_selection_key)
     mae = best["validation"]["mae"]
     frames = sorted({f for f in (10, 50, 99, len(mae)) if f <= len(mae)})
     return {
@@ -677,9 +703,10 @@ def versus_paper(config: TrainConfig, data_info: dict, epochs: int) -> dict:
     return {"pairs": pairs, "differs_in": differs, "same_as_paper": not differs}
 
 
-def _save_state(path: Path, net, optimizer, config, history, wall) -> None:
+def _save_state(path: Path, net, optimizer, config, history, wall, average) -> None:
     state = {
         "model": net.state_dict(),
+        **({} if average is None else {"average": average.state_dict()}),
         "optimizer": optimizer.state_dict(),
         "config": json.dumps(config.to_dict()),
         "history": json.dumps(history),

@@ -328,7 +328,7 @@ def yardstick_sentence(mae, diverged, times, yardsticks, at) -> str:
 
 
 def _ratio(ratio: float) -> str:
-    """" (the NN's error is k× this)" or " (k× this)" for a finite ratio, else ""."""
+    """ " (the NN's error is k× this)" or " (k× this)" for a finite ratio, else ""."""
     if not np.isfinite(ratio):
         return ""
     return f" (the NN's error is {ratio:.2g}× this)" if ratio >= 1 else f" ({ratio:.2g}× this)"

@@ -276,16 +276,28 @@ def model_card_table(training: TrainingSummary) -> str:
             "",
             "This model was trained in stages, each starting from the previous one's weights:",
             "",
-            "| stage | epochs (best) | frames | curriculum | learning rate | minutes | hardware |",
-            "|---|---|---|---|---|---|---|",
+            "| stage | epochs (best) | frames | curriculum | learning rate | output filter β "
+            "| weights kept | minutes | hardware |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {st['name']} | {st['epochs']} ({st['best_epoch']}) | {st['frames']} "
-            f"| {st['curriculum_epochs']} | {st['learning_rate']:g} | {st['minutes']:.1f} | "
-            f"{st['hardware']} |"
+            f"| {st['curriculum_epochs']} | {st['learning_rate']:g} "
+            f"| {_filter(st['implicit_damping'])} | {_kept_weights(st['ema_decay'])} "
+            f"| {st['minutes']:.1f} | {st['hardware']} |"
             for st in stages
         ]
     return "\n".join(lines)
+
+
+def _filter(beta: float) -> str:
+    """β of a run's semi-implicit output filter, or "none"."""
+    return f"{beta:g}" if beta else "none"
+
+
+def _kept_weights(ema_decay: float) -> str:
+    """How a run's checkpoint weights were made: the raw ones, or their moving average."""
+    return f"moving average ({ema_decay:g} per step)" if ema_decay else "raw"
 
 
 def training_versus_paper_rows(
