@@ -594,8 +594,9 @@ def _add_precision(p) -> None:
         "--precision",
         choices=("float32", "bfloat16"),
         default="float32",
-        help="the network's arithmetic: float32 (default) or bfloat16 autocast, faster on "
-        "CPUs with bfloat16 units; phi stays float32 between steps",
+        help="the network's arithmetic: float32 (default) or bfloat16 autocast (phi stays "
+        "float32 between steps; not faster on every CPU: time it with 'spinodal bench model "
+        "--precision')",
     )
 
 

@@ -242,7 +242,7 @@ def bench_model(
     """
 
     device = resolve_device(device)
-    autocast(device, precision)  # an unknown precision fails here
+    arithmetic = autocast(device, precision)  # an unknown precision fails here
     solver_device = torch.device(solver_device) if solver_device is not None else device
     sync = device if device.type == "cuda" else solver_device
     net = net_on(net if net is not None else CRNN(), device)
@@ -260,7 +260,7 @@ def bench_model(
             stepper = Stepper(PhaseFieldModel(), phi0.to(solver_device), eta.to(solver_device))
 
             def frame(phi=phi, hidden=hidden, eta=eta_nn):
-                with autocast(device, precision):
+                with arithmetic:
                     net.step(phi, hidden, eta)
 
             frame_s, step_s = (_time_once(fn, sync) for fn in (frame, stepper.step))

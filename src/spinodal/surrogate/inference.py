@@ -186,9 +186,9 @@ def rollout(
         batch_size: fields rolled out together (default: all at once); bounds device memory.
         device: where to compute (default: the network's device). A network elsewhere is copied
             there; the caller's network is not moved.
-        precision: ``"float32"`` or ``"bfloat16"`` (see :data:`PRECISIONS`; faster on CPUs
-            with bfloat16 units, ``spinodal bench model --precision``; its departure from the
-            float32 rollout is in the closing note of issue 9).
+        precision: ``"float32"`` or ``"bfloat16"`` (see :data:`PRECISIONS`). bfloat16 is not
+            faster on every CPU (it was 1.5× slower on a 2-core Xeon with AVX-512 BF16): time
+            it with ``spinodal bench model --precision``.
 
     Returns:
         numpy array [..., n_frames // every + 1, H, W] in the network's dtype (float32), with
